@@ -1,0 +1,121 @@
+"""The one place that talks to the Neo4j driver.
+
+Everything else asks for a `Graph` and calls `read`/`write`; values always
+travel as parameters, and stored queries go through `read`, which uses a
+read-only transaction (read routing) with a timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import neo4j
+from neo4j import Driver, GraphDatabase, Query, RoutingControl
+
+from cibgraph.settings import Settings, get_settings
+
+
+def make_driver(settings: Settings | None = None) -> Driver:
+    s = settings or get_settings()
+    return GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.password()))
+
+
+class Graph:
+    """A driver bound to one database, with read and write helpers."""
+
+    def __init__(self, settings: Settings | None = None, driver: Driver | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.driver = driver or make_driver(self.settings)
+        self.database = self.settings.neo4j_database
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> Graph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def verify(self) -> None:
+        self.driver.verify_connectivity()
+
+    def read(
+        self,
+        cypher: str,
+        params: dict[str, Any] | None = None,
+        *,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run one query in a read-only transaction and return its rows as dicts.
+
+        `limit` caps how many rows are pulled from the server (the rest are
+        discarded server-side when the result is consumed).
+        """
+        query = Query(cypher, timeout=timeout or self.settings.query_timeout)  # type: ignore[arg-type]
+        params = params or {}
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            result = tx.run(query, params)
+            rows: list[dict[str, Any]] = []
+            for record in result:
+                if limit is not None and len(rows) >= limit:
+                    break
+                rows.append(record.data())
+            result.consume()
+            return rows
+
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as session:
+            return session.execute_read(work)
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run one query in a write transaction (retried on transient errors)."""
+        records, _, _ = self.driver.execute_query(
+            cypher,
+            params or {},
+            database_=self.database,
+            routing_=RoutingControl.WRITE,
+        )
+        return [r.data() for r in records]
+
+    def write_summary(self, cypher: str, params: dict[str, Any] | None = None) -> Any:
+        """Like `write`, but return the summary's counters (nodes created, ...)."""
+        _, summary, _ = self.driver.execute_query(
+            cypher, params or {}, database_=self.database, routing_=RoutingControl.WRITE
+        )
+        return summary.counters
+
+    def write_batches(
+        self, cypher: str, batches: Iterable[list[dict[str, Any]]], param: str = "rows"
+    ) -> Iterator[int]:
+        """Run `cypher` once per batch (as `$rows`), each in its own transaction."""
+        with self.driver.session(database=self.database) as session:
+            for batch in batches:
+                if not batch:
+                    continue
+                session.execute_write(lambda tx, b=batch: tx.run(cypher, {param: b}).consume())
+                yield len(batch)
+
+    @contextmanager
+    def session(self, read_only: bool = False) -> Iterator[neo4j.Session]:
+        mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
+        with self.driver.session(database=self.database, default_access_mode=mode) as s:
+            yield s
+
+    def counts(self) -> dict[str, int]:
+        """Node and relationship totals: the fingerprint idempotence tests compare."""
+        rows = self.read(
+            "CALL () { MATCH (n) RETURN count(n) AS nodes } "
+            "CALL () { MATCH ()-[r]->() RETURN count(r) AS rels } "
+            "RETURN nodes, rels"
+        )
+        return {"nodes": rows[0]["nodes"], "relationships": rows[0]["rels"]}
+
+
+def get_graph() -> Graph:
+    return Graph()

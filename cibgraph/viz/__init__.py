@@ -1,0 +1,1 @@
+"""cibgraph.viz"""
