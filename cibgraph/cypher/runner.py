@@ -1,0 +1,96 @@
+"""Run stored queries: bind parameters, read-only transaction, paging, JSON-safe rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from neo4j.graph import Node, Path, Relationship
+from neo4j.time import Date, DateTime, Duration, Time
+
+from cibgraph.cypher.catalogue import StoredQuery, load_catalogue
+from cibgraph.db import Graph
+
+
+class UnknownQuery(KeyError):
+    pass
+
+
+def get_query(name: str) -> StoredQuery:
+    catalogue = load_catalogue()
+    if name not in catalogue:
+        raise UnknownQuery(name)
+    return catalogue[name]
+
+
+def to_jsonable(value: Any) -> Any:
+    """Neo4j values as plain JSON values (temporal values as ISO 8601 strings)."""
+    if isinstance(value, DateTime | Date | Time):
+        return value.iso_format()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, Node):
+        return {"element_id": value.element_id, "labels": sorted(value.labels), **{
+            k: to_jsonable(v) for k, v in value.items()
+        }}
+    if isinstance(value, Relationship):
+        return {"type": value.type, **{k: to_jsonable(v) for k, v in value.items()}}
+    if isinstance(value, Path):
+        return [to_jsonable(n) for n in value.nodes]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+@dataclass
+class QueryResult:
+    query: str
+    params: dict[str, Any]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int | None
+    offset: int
+    truncated: bool
+
+
+def run_stored(
+    graph: Graph,
+    name: str,
+    raw_params: dict[str, Any] | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> QueryResult:
+    """Run a stored query read-only. `total` counts all rows (up to the result cap)."""
+    query = get_query(name)
+    params = query.bind(raw_params or {})
+    cap = graph.settings.result_cap
+    rows = graph.read(query.cypher, params, limit=cap + 1)
+    truncated = len(rows) > cap
+    rows = rows[:cap]
+    total = len(rows)
+    page = rows[offset : offset + limit] if limit is not None else rows[offset:]
+    return QueryResult(
+        name, params, [to_jsonable(r) for r in page], total, limit, offset, truncated
+    )
+
+
+def format_rows(rows: list[dict[str, Any]], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False)
+    if fmt == "csv":
+        buf = io.StringIO()
+        cols = list(rows[0].keys()) if rows else []
+        w = csv.DictWriter(buf, fieldnames=cols)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()})
+        return buf.getvalue()
+    raise ValueError(f"unknown format {fmt!r}")
