@@ -353,17 +353,33 @@ def _describe(settings: Settings, echo) -> None:  # type: ignore[no-untyped-def]
     echo(f"  Browser: http://127.0.0.1:{settings.http_port}/browser/  (user {settings.neo4j_user})")
 
 
+def _gone(proc: psutil.Process) -> bool:
+    # A server started by another process of ours stays a zombie until that
+    # parent reaps it; it holds no ports or files, so it counts as stopped.
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_gone(proc: psutil.Process, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _gone(proc):
+            return True
+        time.sleep(0.2)
+    return _gone(proc)
+
+
 def _terminate(pid: int, timeout: float = 90.0) -> None:
     try:
         proc = psutil.Process(pid)
+        proc.send_signal(signal.SIGTERM)
     except psutil.NoSuchProcess:
         return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout)
-    except psutil.TimeoutExpired:
+    if not _wait_gone(proc, timeout):
         proc.kill()
-        proc.wait(10)
+        _wait_gone(proc, 10)
 
 
 def stop(settings: Settings, *, echo=print) -> bool:  # type: ignore[no-untyped-def]
