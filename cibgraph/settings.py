@@ -47,7 +47,9 @@ class Settings(BaseSettings):
     # "key:role,key:role" with role reader or admin.
     api_keys: str = Field("", validation_alias="CIBGRAPH_API_KEYS")
     cors_origins: str = Field("", validation_alias="CIBGRAPH_CORS_ORIGINS")
-    browser_url: str = Field("http://127.0.0.1:7474/browser/", validation_alias="CIBGRAPH_BROWSER_URL")
+    browser_url: str = Field(
+        "http://127.0.0.1:7474/browser/", validation_alias="CIBGRAPH_BROWSER_URL"
+    )
 
     @field_validator("cibgraph_home", mode="before")
     @classmethod

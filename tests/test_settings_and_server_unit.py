@@ -43,7 +43,9 @@ def test_dotenv_is_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None
     assert s.password() == "from-dotenv-file"
 
 
-@pytest.mark.parametrize("pw, message", [(None, "not set"), ("", "not set"), ("short", "too short")])
+@pytest.mark.parametrize(
+    "pw, message", [(None, "not set"), ("", "not set"), ("short", "too short")]
+)
 def test_password_rules(monkeypatch: pytest.MonkeyPatch, pw: str | None, message: str) -> None:
     monkeypatch.delenv("NEO4J_PASSWORD", raising=False)
     if pw is not None:
@@ -57,7 +59,11 @@ def test_start_without_password_fails_before_anything_starts(tmp_path: Path) -> 
     env.update(CIBGRAPH_HOME=str(tmp_path), CIBGRAPH_BOLT_PORT="1", CIBGRAPH_HTTP_PORT="2")
     proc = subprocess.run(
         [sys.executable, "-m", "cibgraph.cli", "neo4j", "start"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
     assert proc.returncode == 1
     assert "NEO4J_PASSWORD is not set" in proc.stderr

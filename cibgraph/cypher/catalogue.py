@@ -211,10 +211,10 @@ def parse_query(text: str, path: str = "<string>") -> StoredQuery:
     for p in params:
         if f"${p.name}" not in cypher:
             raise CatalogueError(f"{path}: parameter ${p.name} is declared but not used")
-    columns = tuple(
-        c.strip() for c in ",".join(header.get("columns", [])).split(",") if c.strip()
-    )
-    extra = {k: " ".join(v) for k, v in header.items() if k not in {"name", "description", "columns"}}
+    columns = tuple(c.strip() for c in ",".join(header.get("columns", [])).split(",") if c.strip())
+    extra = {
+        k: " ".join(v) for k, v in header.items() if k not in {"name", "description", "columns"}
+    }
     return StoredQuery(name, description, cypher, tuple(params), columns, path, extra)
 
 
@@ -233,6 +233,8 @@ def _parse_param(spec: str, path: str, lineno: int) -> Param:
     if raw_default == "null":
         return Param(m.group("name"), type_, None, False, help_)
     try:
+        if type_ == "str" and raw_default[:1] in {'"', "'"}:
+            raw_default = json.loads('"' + raw_default[1:-1] + '"')
         default = coerce(type_, raw_default)
     except (ValueError, json.JSONDecodeError) as e:
         raise CatalogueError(f"{path}:{lineno}: default {raw_default!r}: {e}") from e

@@ -31,8 +31,13 @@ def list_queries(as_json: bool = typer.Option(False, "--json", help="Print JSON.
                 "description": q.description,
                 "columns": list(q.columns),
                 "params": [
-                    {"name": p.name, "type": p.type, "default": p.default_text,
-                     "required": p.required, "help": p.help}
+                    {
+                        "name": p.name,
+                        "type": p.type,
+                        "default": p.default_text,
+                        "required": p.required,
+                        "help": p.help,
+                    }
                     for p in q.params
                 ],
             }
@@ -82,8 +87,12 @@ def query(
     if fmt == "table":
         table = Table(*(result.rows[0].keys() if result.rows else ["(no rows)"]))
         for r in result.rows:
-            table.add_row(*(json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
-                            for v in r.values()))
+            table.add_row(
+                *(
+                    json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+                    for v in r.values()
+                )
+            )
         Console().print(table)
         typer.echo(f"{len(result.rows)} of {result.total} rows", err=True)
     else:

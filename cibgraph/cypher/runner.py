@@ -33,9 +33,11 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, Duration):
         return str(value)
     if isinstance(value, Node):
-        return {"element_id": value.element_id, "labels": sorted(value.labels), **{
-            k: to_jsonable(v) for k, v in value.items()
-        }}
+        return {
+            "element_id": value.element_id,
+            "labels": sorted(value.labels),
+            **{k: to_jsonable(v) for k, v in value.items()},
+        }
     if isinstance(value, Relationship):
         return {"type": value.type, **{k: to_jsonable(v) for k, v in value.items()}}
     if isinstance(value, Path):
@@ -95,6 +97,8 @@ def format_rows(rows: list[dict[str, Any]], fmt: str) -> str:
         w = csv.DictWriter(buf, fieldnames=cols)
         w.writeheader()
         for r in rows:
-            w.writerow({k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()})
+            w.writerow(
+                {k: json.dumps(v) if isinstance(v, list | dict) else v for k, v in r.items()}
+            )
         return buf.getvalue()
     raise ValueError(f"unknown format {fmt!r}")

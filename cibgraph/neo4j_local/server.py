@@ -134,7 +134,9 @@ def install(settings: Settings, *, force: bool = False) -> Layout:
     """Resolve the server's jars with Maven and lay them out (idempotent)."""
     layout = Layout(settings.server_home)
     versions = pom_versions()
-    marker = f"layout=2 neo4j={versions['neo4j']} browser={versions['browser']} apoc={versions['apoc']}"
+    marker = (
+        f"layout=2 neo4j={versions['neo4j']} browser={versions['browser']} apoc={versions['apoc']}"
+    )
     if (
         not force
         and layout.install_marker.exists()
