@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import neo4j
-from neo4j import Driver, GraphDatabase, Query, RoutingControl
+from neo4j import Driver, GraphDatabase, RoutingControl
 
 from cibgraph.settings import Settings, get_settings
 
@@ -55,11 +55,12 @@ class Graph:
         `limit` caps how many rows are pulled from the server (the rest are
         discarded server-side when the result is consumed).
         """
-        query = Query(cypher, timeout=timeout or self.settings.query_timeout)  # type: ignore[arg-type]
         params = params or {}
 
+        # Managed transactions take their timeout from the unit of work, not a Query object.
+        @neo4j.unit_of_work(timeout=timeout or self.settings.query_timeout)
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            result = tx.run(query, params)
+            result = tx.run(cypher, params)
             rows: list[dict[str, Any]] = []
             for record in result:
                 if limit is not None and len(rows) >= limit:
