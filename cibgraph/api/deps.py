@@ -1,0 +1,26 @@
+"""Dependencies the routers receive: settings and the shared `Graph`."""
+
+from __future__ import annotations
+
+import threading
+
+from fastapi import Request
+
+from cibgraph.db import Graph
+from cibgraph.settings import Settings
+
+_lock = threading.Lock()
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def get_graph(request: Request) -> Graph:
+    """One driver per app, made on first use so the app starts without Neo4j."""
+    state = request.app.state
+    if state.graph is None:
+        with _lock:
+            if state.graph is None:
+                state.graph = Graph(state.settings)
+    return state.graph  # type: ignore[no-any-return]

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from cibgraph.api.deps import get_graph, get_settings
+from cibgraph.api.security import reader
+from cibgraph.cypher.runner import UnknownQuery
+from cibgraph.viz.data import ViewData, account_view, group_view, query_view
+from cibgraph.viz.render import DEFAULT_CAP, render_view
+
+router = APIRouter(prefix="/views", tags=["views"], dependencies=[Depends(reader)])
+
+# The page is self-contained; this header makes the browser refuse anything else.
+CSP = (
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+    "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'"
+)
+HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}}
+
+
+def _page(request: Request, data: ViewData, cap: int) -> HTMLResponse:
+    html = render_view(data, browser_url=get_settings(request).browser_url, cap=cap)
+    return HTMLResponse(
+        html, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
+    )
+
+
+@router.get(
+    "/groups/{group_id}",
+    response_class=HTMLResponse,
+    responses=HTML,
+    summary="Network view of a group: members, co-posted items, links",
+)
+def view_group(
+    group_id: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
+) -> HTMLResponse:
+    return _page(request, group_view(get_graph(request), group_id), cap)
+
+
+@router.get(
+    "/accounts/{account_id}",
+    response_class=HTMLResponse,
+    responses=HTML,
+    summary="Network view of an account's neighbourhood",
+)
+def view_account(
+    account_id: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
+) -> HTMLResponse:
+    return _page(request, account_view(get_graph(request), account_id), cap)
+
+
+@router.get(
+    "/queries/{name}",
+    response_class=HTMLResponse,
+    responses=HTML,
+    summary="Network view of a stored query that returns accounts or pairs",
+    description="Query-string parameters as for `GET /queries/{name}`; `cap` limits nodes.",
+)
+def view_query(
+    name: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
+) -> HTMLResponse:
+    cat = request.app.state.catalogue
+    if name not in cat:
+        raise UnknownQuery(name)
+    raw = {}
+    for key in request.query_params:
+        if key == "cap":
+            continue
+        values = request.query_params.getlist(key)
+        raw[key] = values if len(values) > 1 else values[0]
+    return _page(request, query_view(get_graph(request), name, raw, catalogue=cat), cap)

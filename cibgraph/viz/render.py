@@ -1,0 +1,282 @@
+"""Self-contained network views: pure functions from rows to one offline HTML file.
+
+pyvis builds the node and edge lists; the page itself comes from our own
+template (`templates/network.html`), not pyvis's, because pyvis's template
+pulls Bootstrap and vis-network from CDNs and writes node titles into
+`innerHTML`. Here vis-network's JS and CSS (the copy bundled with pyvis) are
+inlined, the data travels as JSON inside a `<script type="application/json">`
+block, and the page turns every text into DOM text nodes.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+from pyvis.network import Network
+
+from cibgraph.cypher.catalogue import cypher_literal
+from cibgraph.model import NODE_KEYS, label
+
+DEFAULT_CAP = 500
+VIS_VERSION = "9.1.2"
+PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+    "#1f77b4",
+    "#d62728",
+)
+OTHER_COLOUR = "#c7c7c7"
+# Shapes by label, so items (hashtags, URLs, images) stand apart from accounts.
+SHAPES = {
+    "Account": "dot",
+    "Hashtag": "diamond",
+    "Url": "square",
+    "Domain": "square",
+    "Image": "triangle",
+    "Post": "dot",
+    "Text": "star",
+    "Ad": "box",
+    "Sponsor": "box",
+}
+
+
+@dataclass
+class ViewNode:
+    """One node to draw. `group` picks the colour; `props` become the tooltip."""
+
+    id: str
+    label: str
+    kind: str = "Account"
+    group: str = ""
+    value: float = 1.0
+    props: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None  # the node's key value in Neo4j (defaults to id)
+
+
+@dataclass
+class ViewEdge:
+    source: str
+    target: str
+    title: str = ""
+    value: float = 1.0
+
+
+@dataclass
+class ViewData:
+    title: str
+    nodes: list[ViewNode]
+    edges: list[ViewEdge]
+
+
+def browser_link(browser_url: str, kind: str, key_value: str) -> str | None:
+    """A Neo4j Browser URL that opens the editor with a query for one node.
+
+    Browser's `?cmd=edit&arg=` takes only query text (no parameters), so the
+    key goes in as a Cypher string literal with escaping, then URL-encoded.
+    """
+    if kind not in NODE_KEYS:
+        return None
+    key = NODE_KEYS[kind]
+    cypher = f"MATCH (n:{label(kind)} {{{key}: {cypher_literal(str(key_value))}}}) RETURN n"
+    base = browser_url if browser_url.endswith("/") else browser_url + "/"
+    return f"{base}?cmd=edit&arg={quote(cypher, safe='')}"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return "" if value is None else str(value)
+
+
+def build_network(
+    data: ViewData, *, browser_url: str, cap: int = DEFAULT_CAP
+) -> tuple[Network, dict[str, Any]]:
+    """Cap, colour and size the nodes; return the pyvis network and page metadata."""
+    total = len(data.nodes)
+    nodes = data.nodes
+    if total > cap:
+        # Keep the most active nodes: they carry the story; the message says so.
+        nodes = sorted(nodes, key=lambda n: (-n.value, n.id))[:cap]
+    kept = {n.id for n in nodes}
+    groups = sorted({n.group for n in nodes if n.group})
+    colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
+    net = Network(directed=False, cdn_resources="in_line")
+    for n in nodes:
+        tooltip = [("type", n.kind), ("id", n.key or n.id)]
+        tooltip += [(k, _text(v)) for k, v in n.props.items() if v is not None and v != ""]
+        if n.group:
+            tooltip.append(("group", n.group))
+        net.add_node(
+            n.id,
+            label=n.label or n.id,
+            shape=SHAPES.get(n.kind, "dot"),
+            color=colours.get(n.group, OTHER_COLOUR),
+            value=max(float(n.value), 1.0),
+            tooltip=[[k, v] for k, v in tooltip],
+            link=browser_link(browser_url, n.kind, n.key or n.id),
+            handle=_text(n.props.get("handle")) if n.kind == "Account" else "",
+        )
+    for e in data.edges:
+        if e.source in kept and e.target in kept and e.source != e.target:
+            net.add_edge(e.source, e.target, value=max(float(e.value), 1.0), title=e.title)
+    legend = [{"name": g, "color": colours[g]} for g in groups]
+    if any(not n.group for n in nodes):
+        legend.append({"name": "no group", "color": OTHER_COLOUR})
+    cap_message = (
+        f"Showing {len(nodes)} of {total} nodes (cap {cap}); the most active are kept."
+        if total > cap
+        else ""
+    )
+    return net, {
+        "title": data.title,
+        "legend": legend,
+        "cap_message": cap_message,
+        "total_nodes": total,
+    }
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that cannot close its `<script>` element or start markup."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return (
+        text.replace("&", "\\u0026")
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+@lru_cache(maxsize=1)
+def _vis_assets() -> tuple[str, str]:
+    import pyvis
+
+    base = Path(pyvis.__file__).parent / "lib" / f"vis-{VIS_VERSION}"
+    js = (base / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (base / "vis-network.css").read_text(encoding="utf-8")
+    if "</script" in js.lower() or "</style" in css.lower():
+        raise RuntimeError("the bundled vis-network assets cannot be inlined safely")
+    return js, css
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    text = (resources.files("cibgraph.viz") / "templates" / "network.html").read_text("utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    return env.from_string(text)
+
+
+def render_html(net: Network, meta: dict[str, Any]) -> str:
+    js, css = _vis_assets()
+    keep = ("id", "label", "shape", "color", "value", "tooltip", "link", "handle")
+    payload = {
+        "title": meta["title"],
+        "legend": meta["legend"],
+        "cap_message": meta["cap_message"],
+        "nodes": [{k: n.get(k) for k in keep} for n in net.nodes],
+        "edges": [
+            {
+                "from": e["from"],
+                "to": e["to"],
+                "value": e.get("value", 1),
+                "title": e.get("title", ""),
+            }
+            for e in net.edges
+        ],
+    }
+    return _template().render(
+        title=meta["title"],
+        vis_js=Markup(js),  # checked above: cannot end its <script> element
+        vis_css=Markup(css),
+        data_json=Markup(_json_for_script(payload)),
+    )
+
+
+def render_view(data: ViewData, *, browser_url: str, cap: int = DEFAULT_CAP) -> str:
+    net, meta = build_network(data, browser_url=browser_url, cap=cap)
+    return render_html(net, meta)
+
+
+_PAIR_COLUMNS = (
+    ("account_id", "other_account_id"),
+    ("source_id", "target_id"),
+    ("a", "b"),
+    ("account_a", "account_b"),
+    ("a_id", "b_id"),
+)
+
+
+def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
+    """Accounts or account pairs from a stored query's rows.
+
+    Pairs: any of the `_PAIR_COLUMNS` combinations; single accounts: an
+    `account_id` (or `id`) column. Other columns become node or edge details.
+    """
+    if not rows:
+        return ViewData(title, [], [])
+    cols = set(rows[0])
+    pair = next(((a, b) for a, b in _PAIR_COLUMNS if a in cols and b in cols), None)
+    nodes: dict[str, ViewNode] = {}
+    edges: list[ViewEdge] = []
+
+    def node(acc_id: Any, props: dict[str, Any] | None = None) -> None:
+        key = str(acc_id)
+        if key not in nodes:
+            nodes[key] = ViewNode(key, key, "Account", props=dict(props or {}))
+        else:
+            nodes[key].value += 1
+
+    if pair:
+        a, b = pair
+        for r in rows:
+            if r.get(a) is None or r.get(b) is None:
+                continue
+            node(r[a])
+            node(r[b])
+            rest = {k: v for k, v in r.items() if k not in pair}
+            weight = next(
+                (
+                    float(r[k])
+                    for k in ("weight", "shared", "score", "count")
+                    if isinstance(r.get(k), int | float)
+                ),
+                1.0,
+            )
+            edges.append(ViewEdge(str(r[a]), str(r[b]), _text(rest), weight))
+        return ViewData(title, list(nodes.values()), edges)
+    id_col = "account_id" if "account_id" in cols else ("id" if "id" in cols else None)
+    if id_col is None:
+        raise ValueError(
+            "this query returns neither accounts (an account_id column) nor pairs "
+            f"({', '.join('/'.join(p) for p in _PAIR_COLUMNS)})"
+        )
+    for r in rows:
+        if r.get(id_col) is None:
+            continue
+        props = {k: v for k, v in r.items() if k != id_col}
+        node(r[id_col], props)
+        n = nodes[str(r[id_col])]
+        if isinstance(r.get("handle"), str):
+            n.label = r["handle"]
+        group = r.get("group_id")
+        if group is not None:
+            n.group = str(group)
+    return ViewData(title, list(nodes.values()), edges)
