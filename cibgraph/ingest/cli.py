@@ -1,0 +1,85 @@
+"""`cibgraph ingest PATH [--format FORMAT] [--tolerate-rejects] [--rejects FILE]`."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cibgraph.ingest import FORMATS, IngestReport, UnknownFormat, load_dataset
+
+
+def register(app: typer.Typer) -> None:
+    app.command("ingest")(ingest)
+
+
+def ingest(
+    path: Path = typer.Argument(..., help="Dataset folder or file."),
+    fmt: str = typer.Option(
+        "canonical", "--format", "-f", help=f"Input format: {' | '.join(FORMATS)}."
+    ),
+    tolerate_rejects: bool = typer.Option(
+        False, "--tolerate-rejects", help="Exit 0 even when some records were rejected."
+    ),
+    rejects: Path | None = typer.Option(
+        None,
+        "--rejects",
+        help="Where to write rejected lines (.jsonl or .csv). "
+        "Default: ./ingest-rejects.jsonl when anything is rejected.",
+    ),
+    batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Rows per transaction."),
+    no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+) -> None:
+    """Load a dataset into the graph (idempotent: loading it again changes nothing)."""
+    from cibgraph.db import Graph
+
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(message)s")
+    console = Console(stderr=True)
+    rejects_path = rejects or Path("ingest-rejects.jsonl")
+    try:
+        with Graph() as graph:
+            report = load_dataset(
+                graph,
+                path,
+                fmt,
+                tolerate_rejects=tolerate_rejects,
+                rejects_path=rejects_path,
+                progress=not no_progress,
+                batch_size=batch_size,
+            )
+    except (UnknownFormat, FileNotFoundError, ValueError) as e:
+        typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from e
+    print_summary(report, Console())
+    if report.rejected:
+        shown = report.rejects[:10]
+        for r in shown:
+            console.print(
+                f"[red]rejected[/] {r.file}:{r.line} [bold]{r.field or '-'}[/]: {r.reason}",
+                highlight=False,
+                markup=True,
+            )
+        if report.rejected > len(shown):
+            console.print(f"... and {report.rejected - len(shown)} more")
+        console.print(f"All rejects with their lines: {rejects_path}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def print_summary(report: IngestReport, console: Console) -> None:
+    table = Table(title=f"ingest {report.format}: {report.path}")
+    table.add_column("records")
+    table.add_column("loaded", justify="right")
+    for kind, n in report.loaded.items():
+        table.add_row(kind, f"{n:,}")
+    table.add_row("[bold]total[/]", f"[bold]{report.total_loaded:,}[/]")
+    table.add_row("rejected", f"{report.rejected:,}")
+    if report.warnings:
+        table.add_row("warnings", f"{report.warnings:,}")
+    console.print(table)
+    console.print(
+        f"{report.seconds:.1f} s, {report.records_per_second:,.0f} records/s, run {report.run_id}"
+    )
