@@ -99,7 +99,11 @@ class Graph:
             for batch in batches:
                 if not batch:
                     continue
-                session.execute_write(lambda tx, b=batch: tx.run(cypher, {param: b}).consume())
+
+                def work(tx: neo4j.ManagedTransaction, b: list[dict[str, Any]] = batch) -> None:
+                    tx.run(cypher, {param: b}).consume()
+
+                session.execute_write(work)
                 yield len(batch)
 
     @contextmanager

@@ -7,7 +7,10 @@ listed here. docs/model.md describes each.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from cibgraph.db import Graph
 
 # label -> its key property (unique constraint)
 NODE_KEYS: Final[dict[str, str]] = {
@@ -100,7 +103,7 @@ def schema_statements() -> list[str]:
     return out
 
 
-def ensure_schema(graph) -> None:  # type: ignore[no-untyped-def]
+def ensure_schema(graph: Graph) -> None:
     """Create every constraint and index (no-op when present) and wait for them."""
     for stmt in schema_statements():
         graph.write(stmt)

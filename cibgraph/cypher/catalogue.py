@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -63,7 +64,7 @@ def _parse_bool(text: str) -> bool:
     raise ValueError(f"{text!r} is not true or false")
 
 
-_SCALAR = {
+_SCALAR: dict[str, Callable[[str], Any]] = {
     "str": str,
     "int": int,
     "float": float,

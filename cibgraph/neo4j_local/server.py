@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -277,7 +278,7 @@ def _bolt_ready(settings: Settings, password: str) -> str | None:
         return str(e)
 
 
-def start(settings: Settings, *, echo=print) -> int:  # type: ignore[no-untyped-def]
+def start(settings: Settings, *, echo: Callable[[str], object] = print) -> int:
     """Start the server unless it runs already; wait until Bolt answers. Returns the pid."""
     password = settings.password()  # fail before anything else happens
     layout = Layout(settings.server_home)
@@ -298,9 +299,9 @@ def start(settings: Settings, *, echo=print) -> int:  # type: ignore[no-untyped-
         d.mkdir(parents=True, exist_ok=True)
     (layout.conf / "neo4j.conf").write_text(render_config(settings, layout))
     if not (layout.data / "dbms").exists():
-        proc = _admin(settings, layout, "dbms", "set-initial-password", password)
-        if proc.returncode != 0:
-            raise ServerError(f"Setting the initial password failed:\n{proc.stdout}{proc.stderr}")
+        admin = _admin(settings, layout, "dbms", "set-initial-password", password)
+        if admin.returncode != 0:
+            raise ServerError(f"Setting the initial password failed:\n{admin.stdout}{admin.stderr}")
     cmd = [
         _java(settings),
         f"-Xms{settings.heap_size}",
@@ -350,7 +351,7 @@ def start(settings: Settings, *, echo=print) -> int:  # type: ignore[no-untyped-
     return proc.pid
 
 
-def _describe(settings: Settings, echo) -> None:  # type: ignore[no-untyped-def]
+def _describe(settings: Settings, echo: Callable[[str], object]) -> None:
     echo(f"  Bolt:    bolt://127.0.0.1:{settings.bolt_port}")
     echo(f"  Browser: http://127.0.0.1:{settings.http_port}/browser/  (user {settings.neo4j_user})")
 
@@ -384,7 +385,7 @@ def _terminate(pid: int, timeout: float = 90.0) -> None:
         _wait_gone(proc, 10)
 
 
-def stop(settings: Settings, *, echo=print) -> bool:  # type: ignore[no-untyped-def]
+def stop(settings: Settings, *, echo: Callable[[str], object] = print) -> bool:
     """Shut the server down cleanly. False when none was running."""
     layout = Layout(settings.server_home)
     pid = running_pid(layout)
@@ -401,21 +402,20 @@ def stop(settings: Settings, *, echo=print) -> bool:  # type: ignore[no-untyped-
 def status(settings: Settings) -> dict[str, object]:
     layout = Layout(settings.server_home)
     pid = running_pid(layout)
+    bolt = f"bolt://127.0.0.1:{settings.bolt_port}"
     info: dict[str, object] = {
         "home": str(layout.home),
         "installed": layout.install_marker.exists(),
         "running": pid is not None,
         "pid": pid,
-        "bolt": f"bolt://127.0.0.1:{settings.bolt_port}",
+        "bolt": bolt,
         "browser": f"http://127.0.0.1:{settings.http_port}/browser/",
     }
     if pid is not None:
         try:
             from neo4j import GraphDatabase
 
-            with GraphDatabase.driver(
-                info["bolt"], auth=(settings.neo4j_user, settings.password())
-            ) as d:
+            with GraphDatabase.driver(bolt, auth=(settings.neo4j_user, settings.password())) as d:
                 recs, _, _ = d.execute_query(
                     "CALL dbms.components() YIELD name, versions, edition "
                     "RETURN name, versions[0] AS version, edition"
