@@ -1,0 +1,523 @@
+"""`cibgraph demo`: a complete investigation from nothing.
+
+Stages: Neo4j (started when local), schema, data (a synthesised study-like
+scenario, or the real data with `--real-data`), ingest, detection,
+evaluation against ground truth, the report with group views, GraphML and
+JSON exports, an API key, and the API in the foreground.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, is_dataclass
+from datetime import UTC, datetime
+from hashlib import sha1
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from cibgraph.settings import Settings, get_settings
+
+# (subfolder of the real-data folder, ingest format); loaded in this order.
+REAL_SOURCES: tuple[tuple[str, str], ...] = (
+    ("nbc-ira-twitter-users", "twitter-users"),
+    ("ira-tweets-by-author", "ira-tweets"),
+    ("hpsci-ira-facebook-ads", "hpsci-ads"),
+)
+REPORT_GROUPS = 50  # groups with a full section and a view in the report
+SIGNAL_ROWS = 15  # rows per other signal shown in the report
+EXPORT_ROWS = 1000  # rows per signal in signals.json
+SKIP_SIGNALS = {"coordinated_groups", "group_evidence"}  # shown with the groups already
+
+
+class StageFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Stage:
+    name: str
+    status: str = "pending"
+    seconds: float = 0.0
+    detail: str = ""
+
+
+@dataclass
+class Demo:
+    console: Console
+    stages: list[Stage] = field(default_factory=list)
+
+    @contextmanager
+    def stage(self, name: str, *, required: bool = True) -> Iterator[Stage]:
+        st = Stage(name)
+        self.stages.append(st)
+        n = len(self.stages)
+        self.console.rule(f"[bold]{n}. {name}")
+        t0 = time.monotonic()
+        try:
+            yield st
+        except Exception as e:
+            st.seconds = round(time.monotonic() - t0, 1)
+            st.status = "failed"
+            st.detail = f"{type(e).__name__}: {e}"
+            self.console.print(f"[red]✗ {name} failed after {st.seconds}s: {st.detail}")
+            if required:
+                raise StageFailed(name) from e
+            return
+        st.seconds = round(time.monotonic() - t0, 1)
+        if st.status == "pending":
+            st.status = "done"
+        colour = "green" if st.status == "done" else "yellow"
+        mark = "✓" if st.status == "done" else "–"
+        self.console.print(f"[{colour}]{mark} {name}: {st.status} ({st.seconds}s) {st.detail}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def find_real_data() -> Path | None:
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (Path.cwd() / ".." / "shared" / "data", here / ".." / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate.resolve()
+    return None
+
+
+def ensure_api_keys(settings: Settings, env_file: Path) -> tuple[Settings, str, str]:
+    """Return settings with API keys, a reader key to show, and where keys live.
+
+    With no keys configured, make a reader and an admin key and append them
+    to `.env`, where `cibgraph serve` finds them next time.
+    """
+    from cibgraph.api.security import parse_keys
+
+    keys = parse_keys(settings.api_keys)
+    if keys:
+        reader = next((k for k, r in keys.items() if r == "reader"), next(iter(keys)))
+        return settings, reader, "CIBGRAPH_API_KEYS (your settings)"
+    reader, admin = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    value = f"{reader}:reader,{admin}:admin"
+    lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
+    lines = [ln for ln in lines if not ln.strip().startswith("CIBGRAPH_API_KEYS=")]
+    lines.append(f"CIBGRAPH_API_KEYS={value}")
+    env_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    env_file.chmod(0o600)
+    return settings.model_copy(update={"api_keys": value}), reader, str(env_file.resolve())
+
+
+def _plain(obj: Any) -> Any:
+    from cibgraph.cypher.runner import to_jsonable
+
+    if is_dataclass(obj) and not isinstance(obj, type):
+        obj = asdict(obj)
+    return to_jsonable(obj)
+
+
+def slug(group_id: str) -> str:
+    """A safe, collision-free file name for a group id."""
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", group_id).strip("-")[:40] or "group"
+    return f"{base}-{sha1(group_id.encode()).hexdigest()[:8]}"
+
+
+def _evidence_table(
+    graph: Any, catalogue: dict[str, Any], group: dict[str, Any]
+) -> tuple[list[str], list[dict[str, Any]], int]:
+    from cibgraph.cypher.runner import run_stored
+
+    if "group_evidence" in catalogue:
+        res = run_stored(graph, "group_evidence", {"group_id": group["id"]}, limit=25)
+        cols = list(catalogue["group_evidence"].columns) or (list(res.rows[0]) if res.rows else [])
+        return cols, res.rows, res.total
+    ev = group.get("evidence")
+    if isinstance(ev, list) and ev and all(isinstance(r, dict) for r in ev):
+        cols = list(dict.fromkeys(k for r in ev for k in r))
+        return cols, ev[:25], len(ev)
+    if isinstance(ev, dict):
+        rows = [{"evidence": k, "value": v} for k, v in ev.items()]
+        return ["evidence", "value"], rows, len(rows)
+    return [], [], 0
+
+
+def build_report(
+    graph: Any,
+    out: Path,
+    *,
+    source: str,
+    evaluation: Any,
+    evaluation_note: str,
+    stages: list[Stage],
+    ingest: list[Any],
+) -> Path:
+    """Write report/index.html, report/groups/*.html and export/*; return the index."""
+    import networkx as nx
+
+    from cibgraph.api.routers.groups import group_detail
+    from cibgraph.cypher.catalogue import load_catalogue
+    from cibgraph.cypher.runner import run_stored
+    from cibgraph.viz.data import group_view
+    from cibgraph.viz.render import render_view
+    from cibgraph.viz.report import coordination_graphml, render_report, table
+
+    report_dir, export_dir = out / "report", out / "export"
+    (report_dir / "groups").mkdir(parents=True, exist_ok=True)
+    export_dir.mkdir(parents=True, exist_ok=True)
+    catalogue = load_catalogue()
+    browser_url = graph.settings.browser_url
+
+    ids = [
+        r["id"]
+        for r in graph.read(
+            "MATCH (g:Group) RETURN g.id AS id ORDER BY g.score DESC, g.size DESC, g.id"
+        )
+    ]
+    groups_json, groups_ctx = [], []
+    for i, gid in enumerate(ids):
+        detail = group_detail(graph, gid)
+        groups_json.append(detail)
+        if i >= REPORT_GROUPS:
+            continue
+        view_file = report_dir / "groups" / f"{slug(gid)}.html"
+        view_file.write_text(
+            render_view(group_view(graph, gid), browser_url=browser_url), encoding="utf-8"
+        )
+        cols, rows, total = _evidence_table(graph, catalogue, detail)
+        cols, rows = table(rows, cols)
+        groups_ctx.append(
+            {
+                **detail,
+                "view": f"groups/{view_file.name}",
+                "evidence_columns": cols,
+                "evidence_rows": rows,
+                "evidence_total": total,
+            }
+        )
+
+    signals_ctx, signals_json = [], {}
+    for q in catalogue.values():
+        if q.name in SKIP_SIGNALS or any(p.required for p in q.params):
+            continue
+        try:
+            res = run_stored(graph, q.name, {}, limit=EXPORT_ROWS)
+        except Exception as e:  # one failing query must not sink the report
+            signals_ctx.append(
+                {
+                    "name": q.name,
+                    "description": q.description,
+                    "columns": [],
+                    "rows": [],
+                    "total": 0,
+                    "truncated": False,
+                    "error": type(e).__name__,
+                }
+            )
+            continue
+        signals_json[q.name] = {"params": _plain(res.params), "total": res.total, "rows": res.rows}
+        cols, rows = table(res.rows[:SIGNAL_ROWS], list(q.columns) or None)
+        signals_ctx.append(
+            {
+                "name": q.name,
+                "description": q.description,
+                "columns": cols,
+                "rows": rows,
+                "total": res.total,
+                "truncated": res.truncated,
+                "error": "",
+            }
+        )
+
+    accounts = graph.read(
+        "MATCH (a:Account) WHERE (a)-[:COORDINATED_WITH]-() OR (a)-[:MEMBER_OF]->() "
+        "OPTIONAL MATCH (a)-[:MEMBER_OF]->(g:Group) "
+        "RETURN a.id AS id, a.handle AS handle, a.platform AS platform, "
+        "collect(g.id)[0] AS group, max(g.score) AS group_score"
+    )
+    links = graph.read(
+        "MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account) "
+        "RETURN a.id AS source, b.id AS target, c.weight AS weight, c.signals AS signals"
+    )
+    nx.write_graphml(
+        coordination_graphml(_plain(accounts), _plain(links)), export_dir / "coordination.graphml"
+    )
+    dump = {
+        "groups.json": groups_json,
+        "signals.json": signals_json,
+        "evaluation.json": evaluation,
+        "ingest.json": [_plain(r) for r in ingest],
+        "stages.json": [asdict(s) for s in stages],
+    }
+    for name, value in dump.items():
+        (export_dir / name).write_text(
+            json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+        )
+
+    counts = graph.counts()
+    index = report_dir / "index.html"
+    index.write_text(
+        render_report(
+            {
+                "title": "cibgraph investigation",
+                "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                "source": source,
+                "summary": [
+                    ("nodes", counts["nodes"]),
+                    ("relationships", counts["relationships"]),
+                    ("groups", len(ids)),
+                    ("accounts in groups or coordinated", len(accounts)),
+                    ("coordination links", len(links)),
+                ],
+                "links": [
+                    ("coordination.graphml (Gephi)", "../export/coordination.graphml"),
+                    ("groups.json", "../export/groups.json"),
+                    ("signals.json", "../export/signals.json"),
+                    ("evaluation.json", "../export/evaluation.json"),
+                ],
+                "groups": groups_ctx,
+                "signals": signals_ctx,
+                "evaluation": evaluation,
+                "evaluation_note": evaluation_note,
+                "stages": stages,
+            }
+        ),
+        encoding="utf-8",
+    )
+    return index
+
+
+def _optional(import_path: str, name: str) -> Callable[..., Any] | None:
+    """A function from a module that may not be installed yet."""
+    import importlib
+
+    try:
+        module = importlib.import_module(import_path)
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, name, None)  # type: ignore[no-any-return]
+
+
+def demo(
+    real_data: Annotated[
+        bool,
+        typer.Option(
+            "--real-data", help="Load the real data in ../shared/data instead of a synthetic one."
+        ),
+    ] = False,
+    scale: Annotated[float, typer.Option(help="Synthetic scenario size; 1.0 = study scale.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Seed for the synthetic scenario.")] = 7,
+    out: Annotated[Path, typer.Option("--out", help="Folder for data, report, exports.")] = Path(
+        "out"
+    ),
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Real-data folder (default: ../shared/data).")
+    ] = None,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Delete everything in the database first.")
+    ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the API in the foreground at the end.")
+    ] = True,
+) -> None:
+    """Run a complete investigation: Neo4j, data, detection, evaluation, report, API."""
+    console = Console()
+    d = Demo(console)
+    settings = get_settings()
+    out = out.resolve()
+    try:
+        settings, index, reader_key, where = _investigate(
+            d,
+            settings,
+            out,
+            real_data=real_data,
+            scale=scale,
+            seed=seed,
+            data_dir=data_dir,
+            reset=reset,
+        )
+    except StageFailed as e:
+        console.print(f"[red]The demo stopped at stage {e}.")
+        raise typer.Exit(1) from e
+    _summary(console, settings, index, out, reader_key, where)
+    if serve:
+        import uvicorn
+
+        from cibgraph.api.app import create_app
+
+        console.print("[bold]Serving the API; press Ctrl+C to stop.")
+        uvicorn.run(
+            create_app(settings), host=settings.api_host, port=settings.api_port, log_level="info"
+        )
+
+
+def _investigate(
+    d: Demo,
+    settings: Settings,
+    out: Path,
+    *,
+    real_data: bool,
+    scale: float,
+    seed: int,
+    data_dir: Path | None,
+    reset: bool,
+) -> tuple[Settings, Path, str, str]:
+    ingest_reports: list[Any] = []
+    evaluation: Any = None
+    evaluation_note = "No ground truth for this data."
+    settings, graph = _run_core(
+        d,
+        settings,
+        out,
+        real_data=real_data,
+        scale=scale,
+        seed=seed,
+        data_dir=data_dir,
+        reset=reset,
+        ingest_reports=ingest_reports,
+    )
+    with graph:
+        truth = out / "dataset" / "truth.json"
+        evaluate = _optional("cibgraph.detect.evaluate", "evaluate")
+        with d.stage("Evaluate against ground truth", required=False) as st:
+            if real_data or not truth.exists():
+                st.status, st.detail = "skipped", "no ground truth for this data"
+            elif evaluate is None:
+                st.status = "skipped"
+                st.detail = evaluation_note = "cibgraph.detect.evaluate is not installed"
+            else:
+                evaluation = _plain(evaluate(graph, truth))
+                evaluation_note = ""
+                st.detail = f"{len(evaluation)} entries"
+        if evaluation is None and not real_data and evaluate is not None and truth.exists():
+            evaluation_note = "Evaluation failed; see the stages table."
+        with d.stage("Report and exports") as st:
+            index = build_report(
+                graph,
+                out,
+                source=("real data from " + str(data_dir or find_real_data()))
+                if real_data
+                else f"synthetic scenario (scale {scale}, seed {seed})",
+                evaluation=evaluation,
+                evaluation_note=evaluation_note,
+                stages=d.stages,
+                ingest=ingest_reports,
+            )
+            st.detail = str(index)
+    with d.stage("API key") as st:
+        settings, reader_key, where = ensure_api_keys(settings, Path(".env"))
+        st.detail = f"keys in {where}"
+    return settings, index, reader_key, where
+
+
+def _run_core(
+    d: Demo,
+    settings: Settings,
+    out: Path,
+    *,
+    real_data: bool,
+    scale: float,
+    seed: int,
+    data_dir: Path | None,
+    reset: bool,
+    ingest_reports: list[Any],
+) -> tuple[Settings, Any]:
+    from cibgraph.db import Graph
+
+    with d.stage("Neo4j") as st:
+        if settings.uses_local_server:
+            from cibgraph.neo4j_local import server
+
+            server.start(settings, echo=lambda *a: d.console.print(*a))
+            st.detail = f"local server at {settings.neo4j_uri}"
+        else:
+            st.detail = f"using {settings.neo4j_uri}"
+        graph = Graph(settings)
+        graph.verify()
+    with d.stage("Schema") as st:
+        from cibgraph.model import ensure_schema
+
+        if reset:
+            with graph.driver.session(database=graph.database) as s:
+                s.run(
+                    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+                ).consume()
+            st.detail = "database emptied (--reset); "
+        ensure_schema(graph)
+        st.detail += "constraints and indexes in place"
+    from cibgraph.ingest import load_dataset
+
+    if real_data:
+        root = data_dir or find_real_data()
+        with d.stage("Locate real data") as st:
+            if root is None or not Path(root).is_dir():
+                raise FileNotFoundError("no real-data folder (../shared/data); use --data-dir")
+            st.detail = str(root)
+        for sub, fmt in REAL_SOURCES:
+            path = Path(root) / sub
+            with d.stage(f"Ingest {sub} ({fmt})", required=False) as st:
+                if not path.exists():
+                    st.status, st.detail = "skipped", f"{path} is absent"
+                    continue
+                rep = load_dataset(
+                    graph,
+                    path,
+                    fmt,
+                    tolerate_rejects=True,
+                    rejects_path=out / "rejects" / f"{sub}.csv",
+                )
+                ingest_reports.append(rep)
+                st.detail = f"loaded {rep.loaded}, rejected {rep.rejected}"
+    else:
+        dataset = out / "dataset"
+        with d.stage("Synthesise a study-like scenario") as st:
+            generate = _optional("cibgraph.detect.synth", "generate")
+            if generate is None:
+                raise ModuleNotFoundError("cibgraph.detect.synth is not installed")
+            generate(dataset, scale=scale, seed=seed)
+            st.detail = f"{dataset} (scale {scale}, seed {seed})"
+        with d.stage("Ingest") as st:
+            rep = load_dataset(
+                graph,
+                dataset,
+                "canonical",
+                tolerate_rejects=True,
+                rejects_path=out / "rejects" / "dataset.csv",
+            )
+            ingest_reports.append(rep)
+            st.detail = f"loaded {rep.loaded}, rejected {rep.rejected}"
+    with d.stage("Detect", required=False) as st:
+        run_detection = _optional("cibgraph.detect", "run_detection")
+        if run_detection is None:
+            st.status, st.detail = "skipped", "cibgraph.detect.run_detection is not installed"
+        else:
+            st.detail = _short(_plain(run_detection(graph)))
+    return settings, graph
+
+
+def _short(report: Any) -> str:
+    text = json.dumps(report, default=str)
+    return text if len(text) < 300 else text[:297] + "..."
+
+
+def _summary(
+    console: Console, settings: Settings, index: Path, out: Path, key: str, where: str
+) -> None:
+    base = f"http://{settings.api_host}:{settings.api_port}"
+    console.rule("[bold]Investigation ready")
+    console.print(f"Report:        {index.as_uri()}")
+    console.print(f"Exports:       {out / 'export'}")
+    console.print(f"Neo4j Browser: {settings.browser_url}")
+    console.print(f"API:           {base}/  (docs {base}/docs)")
+    console.print(
+        f"Browser guide: in Neo4j Browser run  :play {base.replace('127.0.0.1', 'localhost')}/guide"
+    )
+    console.print(f"API key:       {key}  (reader; keys are in {where})")
+    console.print(f"Try:           curl -H 'X-API-Key: {key}' {base}/groups")
+
+
+__all__ = ["build_report", "demo", "ensure_api_keys", "register", "slug"]
