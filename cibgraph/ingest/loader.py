@@ -170,7 +170,9 @@ def load_sources(
                 seen: set[int] = set()
                 batch: list[tuple[int, str, rec.Record]] = []
 
-                def flush(src: Source = src) -> None:
+                def flush(
+                    src: Source = src, batch: list[tuple[int, str, rec.Record]] = batch
+                ) -> None:
                     if not batch:
                         return
                     good = _check_authors(graph, batch, known_accounts, src, reject)

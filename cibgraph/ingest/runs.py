@@ -74,8 +74,10 @@ def finish_run(
         "SET r.status = 'complete', r.finished_at = $now, r.loaded = $loaded, "
         "r.rejected = $rejected, r.counts_json = $counts "
         "WITH r UNWIND $files AS f "
-        f"MERGE (s:{label('SourceFile')} {{path: f.path}}) SET s.sha256 = f.sha256, s.size = f.size "
-        f"MERGE (r)-[l:{rel_type('LOADED')}]->(s) SET l.records = f.records, l.rejected = f.rejected",
+        f"MERGE (s:{label('SourceFile')} {{path: f.path}}) "
+        "SET s.sha256 = f.sha256, s.size = f.size "
+        f"MERGE (r)-[l:{rel_type('LOADED')}]->(s) "
+        "SET l.records = f.records, l.rejected = f.rejected",
         {
             "id": rid,
             "now": datetime.now(UTC),

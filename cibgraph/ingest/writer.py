@@ -14,10 +14,11 @@ from typing import Any
 
 from cibgraph.model import INTERACTION_KINDS, label, rel_type
 
-A, P, H, U, D, I = (label(x) for x in ("Account", "Post", "Hashtag", "Url", "Domain", "Image"))
+A, P, H, U, D, IMG = (label(x) for x in ("Account", "Post", "Hashtag", "Url", "Domain", "Image"))
 
 _LINKS = (
-    f"FOREACH (u IN row.urls | MERGE (x:{U} {{url: u.url}}) MERGE (src)-[:{rel_type('LINKS_TO')}]->(x) "
+    f"FOREACH (u IN row.urls | MERGE (x:{U} {{url: u.url}}) "
+    f"MERGE (src)-[:{rel_type('LINKS_TO')}]->(x) "
     f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
     f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn))) "
 )
@@ -28,7 +29,7 @@ _TAGS = (
 
 ACCOUNTS = (
     f"UNWIND $rows AS row MERGE (a:{A} {{id: row.id}}) SET a += row.props REMOVE a.stub "
-    f"FOREACH (img IN row.images | MERGE (i:{I} {{key: img.key}}) SET i += img.props "
+    f"FOREACH (img IN row.images | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
     f"MERGE (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i))"
 )
 
@@ -44,7 +45,7 @@ POSTS = (
     "OR row.props.posted_at > a.last_post_at THEN row.props.posted_at ELSE a.last_post_at END "
     + _TAGS
     + _LINKS
-    + f"FOREACH (img IN row.media | MERGE (i:{I} {{key: img.key}}) SET i += img.props "
+    + f"FOREACH (img IN row.media | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
     f"MERGE (src)-[:{rel_type('HAS_MEDIA')}]->(i)) "
     f"FOREACH (r IN row.repost_of | MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPOST_OF')}]->(t)) "
@@ -82,7 +83,7 @@ SPONSORS = (
 
 REFERENCE_IMAGES = (
     f"UNWIND $rows AS row MERGE (r:{label('ReferenceImage')} {{id: row.id}}) SET r += row.props "
-    f"MERGE (i:{I} {{key: row.image.key}}) SET i += row.image.props "
+    f"MERGE (i:{IMG} {{key: row.image.key}}) SET i += row.image.props "
     f"MERGE (r)-[:{rel_type('DEPICTS')}]->(i)"
 )
 

@@ -1,0 +1,72 @@
+"""Streaming CSV rows with the line each record starts on."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from cibgraph.ingest.records import RecordError
+from cibgraph.ingest.sources import Item, ParseError, open_text
+
+# Ad texts span many lines; the default 128 KiB cell limit is too small for some exports.
+csv.field_size_limit(min(sys.maxsize, 64 * 1024 * 1024))
+
+Row = dict[str, str]
+
+
+def header(path: Path) -> list[str]:
+    with open_text(path) as fh:
+        try:
+            return next(csv.reader(fh))
+        except (StopIteration, csv.Error, UnicodeDecodeError):
+            return []
+
+
+def rows(path: Path) -> Iterator[tuple[int, Row]]:
+    """(line the record starts on, row) for every data row."""
+    with open_text(path) as fh:
+        reader = csv.DictReader(fh)
+        start = 2
+        for row in reader:
+            yield start, row
+            start = reader.line_num + 1
+
+
+def raw(row: Row) -> str:
+    return json.dumps(row, ensure_ascii=False)
+
+
+def converted(path: Path, convert: Callable[[Row], dict[str, Any] | None]) -> Iterator[Item]:
+    """Rows → canonical dicts; a conversion error becomes a reject of that line."""
+    for line, row in rows(path):
+        try:
+            obj = convert(row)
+        except RecordError as e:
+            yield line, raw(row), ParseError(e.reason, e.field)
+            continue
+        if obj is not None:
+            yield line, raw(row), obj
+
+
+def count(row: Row, column: str) -> int | None:
+    """'1,234' → 1234; '', 'None', 'N/A' → None."""
+    value = (row.get(column) or "").strip().replace(",", "")
+    if value in ("", "None", "N/A", "NA", "null"):
+        return None
+    try:
+        n = int(float(value))
+    except ValueError as e:
+        raise RecordError(column, f"not a number: {row.get(column)!r}") from e
+    if n < 0:
+        raise RecordError(column, f"must be ≥ 0, got {n}")
+    return n
+
+
+def find_files(path: Path, want: Callable[[list[str]], bool]) -> list[Path]:
+    """CSV files under `path` (recursively) whose header satisfies `want`, sorted."""
+    candidates = [path] if path.is_file() else sorted(path.rglob("*.csv"))
+    return [p for p in candidates if want(header(p))]
