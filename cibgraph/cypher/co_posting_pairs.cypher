@@ -1,0 +1,50 @@
+// name: co_posting_pairs
+// description: Pairs of accounts that posted the same item (the same image, a near-duplicate
+//   image, the same normalised text or the same URL) within a time window, with how many
+//   distinct items they shared that way. Posts are bucketed by time so that only posts in the
+//   same or the next bucket are compared: the work grows with the pairs that really fall in the
+//   window, not with the square of an item's sharers. Near-duplicate images come from the
+//   NEAR_DUPLICATE relationships written by `cibgraph detect` (before it ran, only exact images).
+// param: window_seconds int = 60 : largest gap between the two posts, in seconds
+// param: min_shared int = 2 : least number of distinct shared items
+// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
+// columns: account_id, other_account_id, shared, first_at, last_at
+CALL () {
+  MATCH (p:Post)-[:HAS_MEDIA]->(i:Image)
+  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
+  WITH p, i, min(j.key) AS m
+  RETURN p, CASE WHEN m IS NOT NULL AND m < i.key THEN m ELSE i.key END AS item
+  UNION
+  MATCH (p:Post) WHERE p.text_key IS NOT NULL
+  RETURN p, 'text:' + p.text_key AS item
+  UNION
+  MATCH (p:Post)-[:LINKS_TO]->(u:Url)
+  RETURN p, 'url:' + u.url AS item
+}
+MATCH (a:Account)-[:POSTED]->(p)
+WITH item, a.id AS account, p.posted_at.epochSeconds AS t
+WITH item, collect({a: account, t: t}) AS posts
+WHERE size(posts) > 1
+UNWIND posts AS post
+WITH item, post.t / $window_seconds AS bucket, collect(post) AS inb
+ORDER BY item, bucket
+WITH item, collect({b: bucket, posts: inb}) AS buckets
+UNWIND range(0, size(buckets) - 1) AS k
+WITH item, buckets[k] AS cur,
+     CASE WHEN k + 1 < size(buckets) AND buckets[k + 1].b = buckets[k].b + 1
+          THEN buckets[k + 1].posts ELSE [] END AS nxt
+UNWIND range(0, size(cur.posts) - 1) AS x
+WITH item, cur.posts[x] AS p1, cur.posts[x + 1..] + nxt AS candidates
+UNWIND candidates AS p2
+WITH item, p1, p2
+WHERE p1.a <> p2.a AND abs(p2.t - p1.t) <= $window_seconds
+WITH CASE WHEN p1.a < p2.a THEN p1.a ELSE p2.a END AS account_id,
+     CASE WHEN p1.a < p2.a THEN p2.a ELSE p1.a END AS other_account_id,
+     item,
+     CASE WHEN p1.t < p2.t THEN p1.t ELSE p2.t END AS t
+WITH account_id, other_account_id, count(DISTINCT item) AS shared, min(t) AS first_t, max(t) AS last_t
+WHERE shared >= $min_shared
+RETURN account_id, other_account_id, shared,
+       datetime({epochSeconds: first_t}) AS first_at,
+       datetime({epochSeconds: last_t}) AS last_at
+ORDER BY shared DESC, account_id, other_account_id

@@ -1,0 +1,43 @@
+// name: successor_accounts
+// description: Accounts that took over from accounts that went quiet: they started posting after
+//   a predecessor's last post (within `max_gap_days`) and posted the same uncommon items
+//   (images, near-duplicate images, texts or URLs that at most `max_sharers` accounts ever
+//   posted, so widely shared memes link no one).
+// param: min_shared int = 2 : least number of items shared with a predecessor
+// param: max_gap_days int = 60 : longest gap between the predecessor's last and the successor's first post
+// param: max_sharers int = 20 : items posted by more accounts are too common to count
+// param: margin_days int = 7 : a predecessor's last post must be this long before the end of the data
+// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
+// columns: account_id, predecessor_ids, shared
+CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
+MATCH (pred:Account)
+WHERE pred.last_post_at IS NOT NULL AND pred.last_post_at < data_end - duration({days: $margin_days})
+MATCH (pred)-[:POSTED]->(pp:Post)
+CALL (pp) {
+  MATCH (pp)-[:HAS_MEDIA]->(i:Image)
+  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
+  WITH i, collect(j) + [i] AS images
+  UNWIND images AS im
+  MATCH (im)<-[:HAS_MEDIA]-(sp:Post)
+  RETURN sp, i.key AS item
+  UNION
+  WITH pp WHERE pp.text_key IS NOT NULL
+  MATCH (sp:Post {text_key: pp.text_key})
+  RETURN sp, 'text:' + pp.text_key AS item
+  UNION
+  MATCH (pp)-[:LINKS_TO]->(u:Url)<-[:LINKS_TO]-(sp:Post)
+  RETURN sp, 'url:' + u.url AS item
+}
+MATCH (author:Account)-[:POSTED]->(sp)
+WITH pred, item, collect(DISTINCT author) AS authors
+WHERE size(authors) <= $max_sharers
+UNWIND authors AS succ
+WITH pred, succ, item
+WHERE succ <> pred AND succ.first_post_at > pred.last_post_at
+  AND succ.first_post_at <= pred.last_post_at + duration({days: $max_gap_days})
+WITH succ, pred, count(DISTINCT item) AS shared
+WHERE shared >= $min_shared
+WITH succ, pred, shared ORDER BY pred.id
+RETURN succ.id AS account_id, collect(pred.id) AS predecessor_ids, sum(shared) AS shared,
+       succ.first_post_at AS first_post_at
+ORDER BY shared DESC, account_id

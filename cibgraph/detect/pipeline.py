@@ -1,0 +1,367 @@
+"""`run_detection`: the write steps behind `cibgraph detect`.
+
+1. NEAR_DUPLICATE between images whose perceptual hashes differ in at most
+   `max_phash_distance` bits (multi-index hashing, `near_duplicates.py`).
+2. COORDINATED_WITH between accounts whose co-posting evidence (rare items
+   posted within the window, weighted, plus corroborating signals) passes
+   the thresholds (`coordination.py`, `scoring.py`).
+3. Leiden communities of that weighted graph become `Group` nodes with
+   `MEMBER_OF` members, a score, signals, an explanation and evidence.
+
+Every step is idempotent: ids are derived from content (a group's id is a
+hash of its sorted member ids), Leiden runs with a fixed seed on a graph built
+in sorted order, relationships are MERGEd and stale ones deleted, and
+`detected_at` is only set when a group first appears.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from cibgraph.db import Graph
+from cibgraph.detect.communities import leiden_communities
+from cibgraph.detect.coordination import Action, PairEvidence, group_actions, window_pairs
+from cibgraph.detect.near_duplicates import UnionFind, near_duplicate_pairs
+from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
+from cibgraph.model import label, rel_type
+
+A, P, IMG, G = (label(x) for x in ("Account", "Post", "Image", "Group"))
+ND, CW, MO = (rel_type(x) for x in ("NEAR_DUPLICATE", "COORDINATED_WITH", "MEMBER_OF"))
+BATCH = 5000
+
+
+@dataclass
+class DetectionReport:
+    images: int = 0
+    near_duplicates: int = 0
+    actions: int = 0
+    candidate_pairs: int = 0
+    coordination_edges: int = 0
+    groups: int = 0
+    grouped_accounts: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def _batches(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+def _stream(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
+    with graph.session(read_only=True) as s:
+        yield from s.run(cypher, params or {})
+
+
+# ---------------------------------------------------------------- near duplicates
+
+
+def write_near_duplicates(
+    graph: Graph, max_distance: int
+) -> tuple[int, list[tuple[str, str, int]]]:
+    rows = list(
+        _stream(
+            graph,
+            f"MATCH (i:{IMG}) WHERE i.phash_int IS NOT NULL OR i.phash IS NOT NULL "
+            "RETURN i.key AS key, i.phash_int AS h, i.phash AS hex ORDER BY key",
+        )
+    )
+    keys = [r["key"] for r in rows]
+    hashes = [r["h"] if r["h"] is not None else int(r["hex"], 16) for r in rows]
+    pairs = [(keys[i], keys[j], d) for i, j, d in near_duplicate_pairs(hashes, max_distance)]
+    # keys are sorted, so each pair is (smaller key, larger key): one direction only
+    graph.write(
+        f"MATCH (x:{IMG})-[r:{ND}]->(y:{IMG}) WHERE r.distance > $d DELETE r", {"d": max_distance}
+    )
+    existing = {
+        (r["a"], r["b"])
+        for r in _stream(
+            graph, f"MATCH (x:{IMG})-[r:{ND}]->(y:{IMG}) RETURN x.key AS a, y.key AS b"
+        )
+    }
+    wanted = {(a, b) for a, b, _ in pairs}
+    stale = [{"a": a, "b": b} for a, b in existing - wanted]
+    for _ in graph.write_batches(
+        f"UNWIND $rows AS row MATCH (x:{IMG} {{key: row.a}})-[r:{ND}]->(y:{IMG} {{key: row.b}}) "
+        "DELETE r",
+        _batches(stale),
+    ):
+        pass
+    new = [{"a": a, "b": b, "d": d} for a, b, d in pairs]
+    for _ in graph.write_batches(
+        f"UNWIND $rows AS row MATCH (x:{IMG} {{key: row.a}}) MATCH (y:{IMG} {{key: row.b}}) "
+        f"MERGE (x)-[r:{ND}]->(y) SET r.distance = row.d",
+        _batches(new),
+    ):
+        pass
+    return len(rows), pairs
+
+
+# ---------------------------------------------------------------- actions
+
+
+def load_actions(
+    graph: Graph, near_pairs: list[tuple[str, str, int]], *, comments: bool = True
+) -> list[Action]:
+    """Every (item, account, time, post): image clusters, texts, URLs, comments/shares."""
+    image_rows = list(
+        _stream(
+            graph,
+            f"MATCH (a:{A})-[:POSTED]->(p:{P})-[:HAS_MEDIA]->(i:{IMG}) "
+            "WHERE p.posted_at IS NOT NULL "
+            "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, i.key AS k",
+        )
+    )
+    keys = sorted({r["k"] for r in image_rows} | {x for a, b, _ in near_pairs for x in (a, b)})
+    index = {k: n for n, k in enumerate(keys)}
+    uf = UnionFind(len(keys))
+    for a, b, _ in near_pairs:
+        uf.union(index[a], index[b])
+    actions: list[Action] = [
+        ("img:" + keys[uf.find(index[r["k"]])], r["a"], r["t"], r["p"]) for r in image_rows
+    ]
+    for r in _stream(
+        graph,
+        f"MATCH (a:{A})-[:POSTED]->(p:{P}) WHERE p.text_key IS NOT NULL "
+        "AND p.posted_at IS NOT NULL "
+        "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, p.text_key AS k",
+    ):
+        actions.append(("text:" + r["k"], r["a"], r["t"], r["p"]))
+    for r in _stream(
+        graph,
+        f"MATCH (a:{A})-[:POSTED]->(p:{P})-[:{rel_type('LINKS_TO')}]->(u) "
+        "WHERE p.posted_at IS NOT NULL "
+        "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, u.url AS k",
+    ):
+        actions.append(("url:" + r["k"], r["a"], r["t"], r["p"]))
+    if comments:
+        for r in _stream(
+            graph,
+            f"MATCH (a:{A})-[c:{rel_type('COMMENTED')}|{rel_type('SHARED')}]->(p:{P}) "
+            "WHERE c.at IS NOT NULL "
+            "RETURN a.id AS a, c.at.epochSeconds AS t, p.id AS p",
+        ):
+            actions.append(("comment:" + r["p"], r["a"], r["t"], r["p"]))
+    return actions
+
+
+def load_accounts(graph: Graph, ids: set[str]) -> dict[str, AccountInfo]:
+    rows = graph.read(
+        f"MATCH (a:{A}) WHERE a.id IN $ids "
+        f"OPTIONAL MATCH (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i:{IMG}) "
+        "WITH a, i, CASE WHEN i IS NULL THEN 0 "
+        f"ELSE COUNT {{ (i)<-[:{rel_type('HAS_PROFILE_IMAGE')}]-() }} END AS users "
+        "RETURN a.id AS id, a.handle_norm AS h, a.created_at AS c, a.last_post_at AS q, "
+        "i.key AS img, users, "
+        f"EXISTS {{ (i)<-[:{rel_type('DEPICTS')}]-() }} OR "
+        f"EXISTS {{ (i)-[:{ND}]-(:{IMG})<-[:{rel_type('DEPICTS')}]-() }} AS borrowed",
+        {"ids": sorted(ids)},
+        timeout=600,
+    )
+    out: dict[str, AccountInfo] = {}
+    for r in rows:
+        created = r["c"].to_native().date() if r["c"] is not None else None
+        quiet = r["q"].to_native().date() if r["q"] is not None else None
+        out[r["id"]] = AccountInfo(
+            r["id"],
+            r["h"] or "",
+            created,
+            r["img"],
+            r["users"] or 0,
+            bool(r["borrowed"]),
+            quiet,
+        )
+    return out
+
+
+# ---------------------------------------------------------------- writing
+
+
+def group_id(members: list[str]) -> str:
+    return "grp-" + hashlib.sha1("\n".join(sorted(members)).encode()).hexdigest()[:12]
+
+
+def _write_edges(graph: Graph, edges: list[EdgeScore]) -> None:
+    existing = {
+        (r["a"], r["b"])
+        for r in _stream(graph, f"MATCH (x:{A})-[r:{CW}]->(y:{A}) RETURN x.id AS a, y.id AS b")
+    }
+    wanted = {(e.a, e.b) for e in edges}
+    stale = [{"a": a, "b": b} for a, b in existing - wanted]
+    for _ in graph.write_batches(
+        f"UNWIND $rows AS row MATCH (x:{A} {{id: row.a}})-[r:{CW}]->(y:{A} {{id: row.b}}) DELETE r",
+        _batches(stale),
+    ):
+        pass
+    rows = [{"a": e.a, "b": e.b, "w": e.weight, "s": e.shared, "sig": e.signals} for e in edges]
+    for _ in graph.write_batches(
+        f"UNWIND $rows AS row MATCH (x:{A} {{id: row.a}}) MATCH (y:{A} {{id: row.b}}) "
+        f"MERGE (x)-[r:{CW}]->(y) SET r.weight = row.w, r.shared = row.s, r.signals = row.sig",
+        _batches(rows),
+    ):
+        pass
+
+
+def _write_groups(graph: Graph, groups: list[dict[str, Any]]) -> None:
+    ids = [g["id"] for g in groups]
+    graph.write(f"MATCH (g:{G}) WHERE NOT g.id IN $ids DETACH DELETE g", {"ids": ids})
+    for g in groups:
+        graph.write(
+            f"MERGE (g:{G} {{id: $id}}) ON CREATE SET g.detected_at = datetime() "
+            "SET g.size = $size, g.score = $score, g.signals = $signals, "
+            "g.explanation = $explanation, g.evidence_json = $evidence "
+            "WITH g "
+            f"OPTIONAL MATCH (old:{A})-[r:{MO}]->(g) WHERE NOT old.id IN $members DELETE r "
+            "WITH DISTINCT g "
+            f"UNWIND $members AS m MATCH (a:{A} {{id: m}}) MERGE (a)-[:{MO}]->(g)",
+            g,
+        )
+
+
+def _evidence(
+    members: list[str], evidence: dict[tuple[str, str], PairEvidence], limit: int = 50
+) -> list[dict[str, Any]]:
+    """The group's shared items with each member's post and time (closest first)."""
+    per_item: dict[str, dict[str, tuple[int, str]]] = {}
+    ms = sorted(members)
+    for i, a in enumerate(ms):
+        for b in ms[i + 1 :]:
+            ev = evidence.get((a, b))
+            if ev is None:
+                continue
+            for item, (ta, tb, pa, pb) in ev.items.items():
+                d = per_item.setdefault(item, {})
+                d.setdefault(a, (ta, pa))
+                d.setdefault(b, (tb, pb))
+    out = []
+    for item, posts in per_item.items():
+        times = [t for t, _ in posts.values()]
+        out.append(
+            {
+                "item": item,
+                "accounts": len(posts),
+                "spread_seconds": max(times) - min(times),
+                "posts": [
+                    {"account_id": acc, "post_id": p, "at": t}
+                    for acc, (t, p) in sorted(posts.items())
+                ],
+            }
+        )
+    out.sort(key=lambda x: (-x["accounts"], x["spread_seconds"], x["item"]))
+    return out[:limit]
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def run_detection(
+    graph: Graph,
+    *,
+    window_seconds: int = 60,
+    max_phash_distance: int = 6,
+    min_shared: int = 2,
+    min_edge_weight: float = 1.0,
+    min_group_size: int = 3,
+    min_group_score: float = 1.0,
+    max_sharers: int = 1000,
+    seed: int = 42,
+    resolution: float = 1.0,
+    comments: bool = True,
+    progress: bool = False,
+) -> DetectionReport:
+    """Write NEAR_DUPLICATE, COORDINATED_WITH and Group/MEMBER_OF; same graph, same result."""
+    report = DetectionReport(
+        options={
+            "window_seconds": window_seconds,
+            "max_phash_distance": max_phash_distance,
+            "min_shared": min_shared,
+            "min_edge_weight": min_edge_weight,
+            "min_group_size": min_group_size,
+            "min_group_score": min_group_score,
+            "max_sharers": max_sharers,
+            "seed": seed,
+            "resolution": resolution,
+        }
+    )
+
+    def step(name: str, t0: float) -> float:
+        now = time.perf_counter()
+        report.seconds[name] = round(now - t0, 3)
+        if progress:
+            print(f"  {name}: {now - t0:.1f} s", flush=True)
+        return now
+
+    t = time.perf_counter()
+    report.images, near = write_near_duplicates(graph, max_phash_distance)
+    report.near_duplicates = len(near)
+    t = step("near_duplicates", t)
+
+    actions = load_actions(graph, near, comments=comments)
+    report.actions = len(actions)
+    by_item = group_actions(actions)
+    sharers = {item: len({a for _, a, _ in acts}) for item, acts in by_item.items()}
+    t = step("load_actions", t)
+
+    pairs = window_pairs(by_item, window_seconds, max_sharers=max_sharers)
+    candidates = {k: ev for k, ev in pairs.items() if ev.shared >= min_shared}
+    report.candidate_pairs = len(candidates)
+    t = step("co_posting", t)
+
+    accounts = load_accounts(graph, {x for k in candidates for x in k})
+    edges = []
+    for (a, b), ev in sorted(candidates.items()):
+        if a not in accounts or b not in accounts:
+            continue
+        e = score_edge(accounts[a], accounts[b], ev)
+        if e.weight >= min_edge_weight:
+            edges.append(e)
+    report.coordination_edges = len(edges)
+    _write_edges(graph, edges)
+    t = step("coordination_graph", t)
+
+    groups: list[dict[str, Any]] = []
+    by_pair = {(e.a, e.b): e for e in edges}
+    for members in leiden_communities(edges, seed=seed, resolution=resolution):
+        if len(members) < min_group_size:
+            continue
+        inner = [
+            by_pair[(a, b)]
+            for i, a in enumerate(members)
+            for b in members[i + 1 :]
+            if (a, b) in by_pair
+        ]
+        gs = score_group([accounts[m] for m in members], inner, candidates, sharers, window_seconds)
+        if gs.score < min_group_score:
+            continue
+        groups.append(
+            {
+                "id": group_id(members),
+                "members": members,
+                "size": len(members),
+                "score": gs.score,
+                "signals": gs.signals,
+                "explanation": gs.explanation,
+                "evidence": json.dumps(
+                    {"facts": gs.facts, "items": _evidence(members, candidates)},
+                    sort_keys=True,
+                    default=_json_default,
+                ),
+            }
+        )
+    _write_groups(graph, groups)
+    report.groups = len(groups)
+    report.grouped_accounts = sum(g["size"] for g in groups)
+    step("groups", t)
+    return report
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,76 @@
+"""Pure scoring and co-posting functions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from cibgraph.detect.coordination import (
+    group_actions,
+    item_weight,
+    plain_co_share_pairs,
+    window_pairs,
+)
+from cibgraph.detect.scoring import AccountInfo, name_similarity, score_edge, score_group
+
+
+def test_window_pairs_only_within_window_and_distinct_accounts() -> None:
+    acts = [
+        ("i1", "a", 0, "p1"),
+        ("i1", "b", 30, "p2"),
+        ("i1", "c", 200, "p3"),
+        ("i1", "a", 31, "p4"),  # same account twice: not a pair with itself
+        ("i2", "a", 1000, "p5"),
+        ("i2", "b", 1059, "p6"),
+    ]
+    pairs = window_pairs(group_actions(acts), 60)
+    assert set(pairs) == {("a", "b")}
+    ev = pairs[("a", "b")]
+    assert ev.shared == 2
+    assert ev.items["i1"] == (31, 30, "p4", "p2")  # the closest co-action is kept
+    assert plain_co_share_pairs(group_actions(acts), 60, 2) == {("a", "b")}
+    assert plain_co_share_pairs(group_actions(acts), 60, 3) == set()
+
+
+def test_rare_items_weigh_more_than_viral_ones() -> None:
+    assert item_weight(2) == 1.0
+    assert item_weight(3) > item_weight(100) * 40
+    viral = [("meme", f"fan{i:03d}", i, f"p{i}") for i in range(200)]
+    rare = [("own", "x", 0, "q1"), ("own", "y", 5, "q2")]
+    pairs = window_pairs(group_actions(viral + rare), 60)
+    assert pairs[("x", "y")].weight > 20 * pairs[("fan000", "fan001")].weight
+    # the sweep stays inside the window: fan000 and fan199 are not a pair
+    assert ("fan000", "fan199") not in pairs
+    assert window_pairs(group_actions(viral), 60, max_sharers=100) == {}
+
+
+def test_name_similarity() -> None:
+    assert name_similarity("anna.weber91", "anna_weber92") > 0.85
+    assert name_similarity("anna.weber91", "peter.pan") < 0.3
+    assert name_similarity("a", "anna") == 0.0
+
+
+def test_edge_and_group_scores_explain_themselves() -> None:
+    day = date(2019, 3, 2)
+    a = AccountInfo("a", "anna.weber91", day, "img1", 2, True, date(2019, 6, 1))
+    b = AccountInfo("b", "anna_weber92", day, "img1", 2, True, date(2019, 6, 1))
+    c = AccountInfo("c", "annaweber_93", day, None, 0, False, date(2019, 6, 1))
+    acts = [
+        (f"i{k}", acc, 100 * k + j, f"{acc}{k}") for k in range(4) for j, acc in enumerate("abc")
+    ]
+    ev = window_pairs(group_actions(acts), 60)
+    e_ab = score_edge(a, b, ev[("a", "b")])
+    assert {"co_posting", "similar_names", "creation_cohort", "shared_profile_photo"} <= set(
+        e_ab.signals
+    )
+    assert e_ab.weight > e_ab.parts["co_posting"]
+    e_ac = score_edge(a, c, ev[("a", "c")])
+    assert "shared_profile_photo" not in e_ac.signals
+    # a default avatar (thousands of users) is no evidence
+    crowd = AccountInfo("a", "x1", None, "img1", 5000)
+    assert "shared_profile_photo" not in score_edge(crowd, crowd, ev[("a", "b")]).signals
+    edges = [e_ab, e_ac, score_edge(b, c, ev[("b", "c")])]
+    gs = score_group([a, b, c], edges, ev, {f"i{k}": 3 for k in range(4)}, 60)
+    assert gs.score > 0
+    assert "went_quiet_together" in gs.signals and "creation_cohort" in gs.signals
+    assert "3 members created on 2019-03-02" in gs.explanation
+    assert gs.facts["items"] == 4
