@@ -1,0 +1,273 @@
+"""Load benchmark for the REST API on loopback.
+
+About 50 concurrent clients (httpx, asyncio) drive `GET /groups` and one
+stored-query endpoint for a bounded time each; the same stored query is then
+run through the driver directly (`run_stored`, 50 threads) for the same time.
+Prints throughput, p50/p95 latency and errors for each, and the API/driver
+ratios. Nothing here passes or fails on a wall-clock threshold.
+
+    export NEO4J_URI=bolt://127.0.0.1:7687 NEO4J_PASSWORD=...
+    python bench/api_bench.py --seconds 10 --clients 50 [--populate 200]
+
+`--populate N` first adds N small groups (ids starting `bench-`) when the
+database has no Group nodes, so the bench has something to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from cibgraph.cypher.catalogue import load_catalogue
+from cibgraph.cypher.runner import run_stored
+from cibgraph.db import Graph
+from cibgraph.settings import get_settings
+
+POPULATE = """
+UNWIND range(0, $groups - 1) AS gi
+MERGE (g:Group {id: 'bench-g' + gi})
+SET g.size = 5, g.score = toFloat(gi % 100) / 100.0, g.signals = ['same_text'],
+    g.explanation = 'benchmark group', g.evidence_json = '{}'
+WITH g, gi
+UNWIND range(0, 4) AS ai
+MERGE (a:Account {id: 'bench:' + gi + ':' + ai})
+SET a.handle = 'bench_' + gi + '_' + ai, a.platform = 'bench'
+MERGE (a)-[:MEMBER_OF]->(g)
+WITH a, gi, ai WHERE ai > 0
+MATCH (b:Account {id: 'bench:' + gi + ':0'})
+MERGE (b)-[c:COORDINATED_WITH]->(a)
+SET c.weight = ai, c.shared = ai, c.signals = ['same_text']
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def error(self, text: str) -> None:
+        self.errors += 1
+        if len(self.error_samples) < 3:
+            self.error_samples.append(text[:200])
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        if len(self.latencies) == 1:
+            return self.latencies[0] * 1000
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(q) - 1] * 1000
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<42} {len(self.latencies):>7} ok {self.errors:>4} err "
+            f"{self.throughput:>8.1f} req/s  p50 {self.pct(50):>7.1f} ms  "
+            f"p95 {self.pct(95):>7.1f} ms"
+        )
+
+
+async def drive(url: str, key: str, clients: int, seconds: float, name: str) -> Result:
+    res = Result(name)
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(headers={"X-API-Key": key}, limits=limits, timeout=60) as client:
+        stop = time.monotonic() + seconds
+
+        async def one() -> None:
+            while time.monotonic() < stop:
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(url)
+                except httpx.HTTPError as e:
+                    res.error(f"{type(e).__name__}: {e}")
+                    continue
+                if r.status_code == 200:
+                    res.latencies.append(time.perf_counter() - t0)
+                else:
+                    res.error(f"HTTP {r.status_code}: {r.text}")
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(one() for _ in range(clients)))
+        res.seconds = time.monotonic() - t0
+    return res
+
+
+def direct(graph: Graph, query: str, clients: int, seconds: float) -> Result:
+    res = Result(f"driver direct: {query}")
+    stop = time.monotonic() + seconds
+    lock = threading.Lock()
+
+    def one() -> None:
+        while time.monotonic() < stop:
+            t0 = time.perf_counter()
+            try:
+                run_stored(graph, query, {}, limit=100)
+            except Exception as e:
+                with lock:
+                    res.error(f"{type(e).__name__}: {e}")
+                continue
+            with lock:
+                res.latencies.append(time.perf_counter() - t0)
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        for f in [pool.submit(one) for _ in range(clients)]:
+            f.result()
+    res.seconds = time.monotonic() - t0
+    return res
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_api(key: str, port: int) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, CIBGRAPH_API_KEYS=f"{key}:reader")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "cibgraph.api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("the API exited while starting")
+        time.sleep(0.3)
+    proc.terminate()
+    raise SystemExit("the API did not become healthy within 60 s")
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=10.0, help="per phase")
+    ap.add_argument(
+        "--query", default="coordinated_groups", help="stored query with no required parameters"
+    )
+    ap.add_argument(
+        "--populate",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add N benchmark groups when the database has none",
+    )
+    ap.add_argument("--json", action="store_true", help="also print the results as JSON")
+    args = ap.parse_args(argv)
+
+    catalogue = load_catalogue()
+    if args.query not in catalogue or any(p.required for p in catalogue[args.query].params):
+        raise SystemExit(f"{args.query!r} is not a stored query without required parameters")
+    graph = Graph(get_settings())
+    n_groups = graph.read("MATCH (g:Group) RETURN count(g) AS n")[0]["n"]
+    if n_groups == 0 and args.populate:
+        graph.write(POPULATE, {"groups": args.populate})
+        n_groups = args.populate
+    print(
+        f"Groups in the database: {n_groups}; {args.clients} clients, "
+        f"{args.seconds:.0f} s per phase, loopback"
+    )
+
+    key = secrets.token_urlsafe(24)
+    port = free_port()
+    api = start_api(key, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        results = [
+            asyncio.run(
+                drive(f"{base}/groups", key, args.clients, args.seconds, "API GET /groups")
+            ),
+            asyncio.run(
+                drive(
+                    f"{base}/queries/{args.query}?limit=100",
+                    key,
+                    args.clients,
+                    args.seconds,
+                    f"API GET /queries/{args.query}",
+                )
+            ),
+        ]
+    finally:
+        api.terminate()
+        api.wait(30)
+    results.append(direct(graph, args.query, args.clients, args.seconds))
+    graph.close()
+
+    for r in results:
+        print(r.line())
+        for s in r.error_samples:
+            print(f"    error: {s}")
+    api_q, drv = results[1], results[2]
+    ratios = {
+        "throughput_api_over_driver": api_q.throughput / drv.throughput if drv.throughput else None,
+        "p50_api_over_driver": api_q.pct(50) / drv.pct(50) if drv.latencies else None,
+        "p95_api_over_driver": api_q.pct(95) / drv.pct(95) if drv.latencies else None,
+    }
+    print(
+        "Same stored query, API vs driver: "
+        + ", ".join(f"{k} = {v:.2f}" for k, v in ratios.items() if v is not None)
+    )
+    total_errors = sum(r.errors for r in results)
+    print(f"Errors: {total_errors} (target 0)")
+    out = {
+        "clients": args.clients,
+        "seconds": args.seconds,
+        "groups": n_groups,
+        "results": [
+            {
+                "name": r.name,
+                "ok": len(r.latencies),
+                "errors": r.errors,
+                "throughput": r.throughput,
+                "p50_ms": r.pct(50),
+                "p95_ms": r.pct(95),
+            }
+            for r in results
+        ],
+        "ratios": ratios,
+    }
+    if args.json:
+        print(json.dumps(out, indent=2))
+    return out
+
+
+if __name__ == "__main__":
+    main()
