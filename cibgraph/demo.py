@@ -299,7 +299,7 @@ def _optional(import_path: str, name: str) -> Callable[..., Any] | None:
         module = importlib.import_module(import_path)
     except ModuleNotFoundError:
         return None
-    return getattr(module, name, None)  # type: ignore[no-any-return]
+    return getattr(module, name, None)
 
 
 def demo(

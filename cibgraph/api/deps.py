@@ -13,7 +13,7 @@ _lock = threading.Lock()
 
 
 def get_settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 def get_graph(request: Request) -> Graph:
@@ -23,4 +23,4 @@ def get_graph(request: Request) -> Graph:
         with _lock:
             if state.graph is None:
                 state.graph = Graph(state.settings)
-    return state.graph  # type: ignore[no-any-return]
+    return state.graph

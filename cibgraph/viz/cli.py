@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(view_app, name="view")
 
 
-def _write(data, out: Path, cap: int) -> None:  # type: ignore[no-untyped-def]
+def _write(data, out: Path, cap: int) -> None:
     from cibgraph.settings import get_settings
     from cibgraph.viz.render import render_view
 

@@ -29,7 +29,7 @@ class DetectionRun(BaseModel):
 )
 def detect(request: Request) -> DetectionRun:
     try:
-        from cibgraph.detect import run_detection  # type: ignore[attr-defined]
+        from cibgraph.detect import run_detection
     except ImportError as e:
         raise HTTPException(501, detail="detection is not available in this installation") from e
     if not _running.acquire(blocking=False):
@@ -47,7 +47,7 @@ def _report_dict(report: Any) -> dict[str, Any]:
     from cibgraph.cypher.runner import to_jsonable
 
     if is_dataclass(report) and not isinstance(report, type):
-        return to_jsonable(asdict(report))  # type: ignore[no-any-return]
+        return to_jsonable(asdict(report))
     if isinstance(report, dict):
-        return to_jsonable(report)  # type: ignore[no-any-return]
+        return to_jsonable(report)
     return {"summary": str(report)}

@@ -63,7 +63,7 @@ def info(q: StoredQuery) -> QueryInfo:
 
 
 def catalogue(request: Request) -> dict[str, StoredQuery]:
-    return request.app.state.catalogue  # type: ignore[no-any-return]
+    return request.app.state.catalogue
 
 
 @router.get("/queries", response_model=list[QueryInfo], summary="The stored-query catalogue")

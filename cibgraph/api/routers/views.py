@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
@@ -16,7 +18,9 @@ CSP = (
     "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
     "img-src data: blob:; font-src data:; base-uri 'none'; form-action 'none'"
 )
-HTML = {200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}}
+HTML: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/html": {}}, "description": "A self-contained HTML page"}
+}
 
 
 def _page(request: Request, data: ViewData, cap: int) -> HTMLResponse:
