@@ -19,6 +19,11 @@ def cell(value: Any) -> str:
     """A table cell's text: lists and maps as compact JSON, None as empty."""
     if value is None:
         return ""
+    if isinstance(value, list | tuple) and value and all(isinstance(v, dict) for v in value):
+        # e.g. evidence posts: one line per entry, values only, easier to scan than JSON.
+        lines = [" · ".join(cell(v) for v in item.values()) for item in value[:20]]
+        more = f"\n... {len(value) - 20} more" if len(value) > 20 else ""
+        return "\n".join(lines) + more
     if isinstance(value, list | tuple | dict):
         text = json.dumps(value, ensure_ascii=False, default=str)
         return text if len(text) <= 600 else text[:597] + "..."
