@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from cibgraph.ingest import FORMATS, IngestReport, UnknownFormat, load_dataset
@@ -70,7 +71,7 @@ def ingest(
 
 
 def print_summary(report: IngestReport, console: Console) -> None:
-    table = Table(title=f"ingest {report.format}: {report.path}")
+    table = Table(title=escape(f"ingest {report.format}: {report.path}"))
     table.add_column("records")
     table.add_column("loaded", justify="right")
     for kind, n in report.loaded.items():

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -153,37 +155,66 @@ def load_sources(
         transient=False,
     )
 
+    lock = threading.Lock()
+
     def reject(src: Source, line: int, fld: str, reason: str, raw: str) -> None:
         r = Reject(str(src.file), line, fld, reason, raw)
-        report.rejected += 1
-        per_file[src.file]["rejected"] += 1
-        if len(report.rejects) < MAX_REJECTS_IN_REPORT:
-            report.rejects.append(r)
-        rejects_out.write(r)
+        with lock:
+            report.rejected += 1
+            per_file[src.file]["rejected"] += 1
+            if len(report.rejects) < MAX_REJECTS_IN_REPORT:
+                report.rejects.append(r)
+            rejects_out.write(r)
+
+    # One batch may span several files of the same kind (per-author CSVs hold
+    # a few hundred rows each); it is flushed when full or when the kind changes.
+    batch: list[tuple[Source, int, str, rec.Record]] = []
+    # Parsing and validating the next batch overlaps with writing this one: one
+    # writer thread takes batches in order (so accounts are in before posts),
+    # and the bounded queue keeps memory flat.
+    pending: queue.Queue[list[tuple[Source, int, str, rec.Record]] | None] = queue.Queue(2)
+    errors: list[BaseException] = []
+
+    def write(items: list[tuple[Source, int, str, rec.Record]]) -> None:
+        kind = items[0][0].kind
+        good = _check_authors(graph, items, known_accounts, reject)
+        writer.write_rows(graph, kind, [r.row for _, _, _, r in good])
+        if kind == "accounts":
+            known_accounts.update(hash(r.key) for _, _, _, r in good)
+        with lock:
+            report.loaded[kind] = report.loaded.get(kind, 0) + len(good)
+            for src, _, _, _ in good:
+                per_file[src.file]["records"] += 1
+        progress_bar.update(task, advance=len(items))
+
+    def write_loop() -> None:
+        while (items := pending.get()) is not None:
+            if errors:
+                continue  # drain after a failure; the main thread re-raises it
+            try:
+                write(items)
+            except BaseException as e:  # noqa: BLE001 - handed to the main thread
+                errors.append(e)
+
+    def flush() -> None:
+        if errors:
+            raise errors[0]
+        if batch:
+            pending.put(list(batch))
+            batch.clear()
+
+    thread = threading.Thread(target=write_loop, name="ingest-writer", daemon=True)
 
     try:
         with progress_bar:
             task = progress_bar.add_task("ingest", total=None)
+            thread.start()
             for src in srcs:
+                if batch and batch[0][0].kind != src.kind:
+                    flush()
                 per_file.setdefault(src.file, {"records": 0, "rejected": 0})
                 progress_bar.update(task, description=f"{src.kind}: {src.file.name}")
                 seen: set[int] = set()
-                batch: list[tuple[int, str, rec.Record]] = []
-
-                def flush(
-                    src: Source = src, batch: list[tuple[int, str, rec.Record]] = batch
-                ) -> None:
-                    if not batch:
-                        return
-                    good = _check_authors(graph, batch, known_accounts, src, reject)
-                    writer.write_rows(graph, src.kind, [r.row for _, _, r in good])
-                    if src.kind == "accounts":
-                        known_accounts.update(hash(r.key) for _, _, r in good)
-                    report.loaded[src.kind] = report.loaded.get(src.kind, 0) + len(good)
-                    per_file[src.file]["records"] += len(good)
-                    progress_bar.update(task, advance=len(batch))
-                    batch.clear()
-
                 for line, raw, obj in src.items():
                     if isinstance(obj, ParseError):
                         reject(src, line, obj.field, obj.reason, raw)
@@ -196,9 +227,8 @@ def load_sources(
                     if src.unique_ids and record.key is not None:
                         h = hash(record.key)
                         if h in seen:
-                            reject(
-                                src, line, "id", f"duplicate id {record.key!r} in this file", raw
-                            )
+                            reason = f"duplicate id {record.key!r} in this file"
+                            reject(src, line, "id", reason, raw)
                             continue
                         seen.add(h)
                     for w in record.warnings:
@@ -206,11 +236,18 @@ def load_sources(
                         if len(report.warning_samples) < MAX_WARNING_SAMPLES:
                             report.warning_samples.append(f"{src.file}:{line}: {w}")
                         log.warning("%s:%d: %s", src.file, line, w)
-                    batch.append((line, raw, record))
+                    batch.append((src, line, raw, record))
                     if len(batch) >= batch_size:
                         flush()
-                flush()
+            flush()
+            pending.put(None)
+            thread.join()
+            if errors:
+                raise errors[0]
     finally:
+        if thread.is_alive():
+            pending.put(None)
+            thread.join()
         rejects_out.close()
     report.files = {str(f): c for f, c in per_file.items()}
     runs.finish_run(graph, rid, report.loaded, report.rejected, per_file, digests)
@@ -220,30 +257,24 @@ def load_sources(
 
 def _check_authors(
     graph: Any,
-    batch: list[tuple[int, str, rec.Record]],
+    batch: list[tuple[Source, int, str, rec.Record]],
     known: set[int],
-    src: Source,
     reject: Callable[[Source, int, str, str, str], None],
-) -> list[tuple[int, str, rec.Record]]:
+) -> list[tuple[Source, int, str, rec.Record]]:
     """Drop (as rejects) posts whose author is neither in this dataset nor in the graph."""
-    if src.kind != "posts":
+    if batch[0][0].kind != "posts":
         return batch
     unknown = sorted(
-        {r.account_ref for _, _, r in batch if r.account_ref and hash(r.account_ref) not in known}
+        {r.account_ref for *_, r in batch if r.account_ref and hash(r.account_ref) not in known}
     )
     if unknown:
         found = graph.read(writer.EXISTING_ACCOUNTS, {"ids": unknown})
         known.update(hash(row["id"]) for row in found)
     good = []
-    for line, raw, r in batch:
+    for src, line, raw, r in batch:
         if r.account_ref is not None and hash(r.account_ref) not in known:
-            reject(
-                src,
-                line,
-                "account_id",
-                f"unknown account {r.account_ref!r}: not in this dataset nor in the graph",
-                raw,
-            )
+            reason = f"unknown account {r.account_ref!r}: not in this dataset nor in the graph"
+            reject(src, line, "account_id", reason, raw)
         else:
-            good.append((line, raw, r))
+            good.append((src, line, raw, r))
     return good

@@ -60,3 +60,15 @@ def fingerprint(graph: Any) -> dict[str, Any]:
     for d in sorted(rel_digests):
         h.update(d)
     return {"nodes": len(node_digests), "relationships": len(rel_digests), "digest": h.hexdigest()}
+
+
+def wipe_graph(graph: Any, rows_per_tx: int = 10_000) -> None:
+    """Delete every node and relationship (schema stays), relationships first so a
+    node with a very high degree never has to go in one transaction."""
+    with graph.driver.session(database=graph.database) as s:
+        s.run(
+            f"MATCH ()-[r]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {int(rows_per_tx)} ROWS"
+        ).consume()
+        s.run(
+            f"MATCH (n) CALL (n) {{ DELETE n }} IN TRANSACTIONS OF {int(rows_per_tx)} ROWS"
+        ).consume()
