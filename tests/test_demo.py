@@ -7,12 +7,16 @@ import importlib.util
 import json
 import os
 import re
+import signal
+import socket
 import stat
 import subprocess
 import sys
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import httpx
 import networkx as nx
 import pytest
 from _serve_support import XSS_BIO, seed
@@ -89,35 +93,68 @@ def test_report_and_exports_from_a_graph(graph, tmp_path: Path) -> None:  # type
 
 @pytest.mark.slow
 def test_demo_end_to_end_small_scenario(graph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """`cibgraph demo` on a small scenario ends with the report written and the API up."""
     if importlib.util.find_spec("cibgraph.detect.synth") is None:
         pytest.skip("cibgraph.detect.synth (the scenario generator) is not installed yet")
-    env = dict(os.environ, CIBGRAPH_API_KEYS="")
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cibgraph.cli",
-            "demo",
-            "--scale",
-            "0.05",
-            "--out",
-            str(tmp_path / "out"),
-            "--no-serve",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=tmp_path,
-        env=env,
-    )
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    index = tmp_path / "out" / "report" / "index.html"
-    assert index.exists()
-    assert "Investigation ready" in proc.stdout and "/guide" in proc.stdout
-    assert (tmp_path / "out" / "export" / "coordination.graphml").exists()
-    assert "CIBGRAPH_API_KEYS=" in (tmp_path / ".env").read_text()
-    counts = graph.counts()
-    assert counts["nodes"] > 0
-    groups = json.loads((tmp_path / "out" / "export" / "groups.json").read_text())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, CIBGRAPH_API_KEYS="", CIBGRAPH_API_PORT=str(port))
+    log = tmp_path / "demo.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "cibgraph.cli",
+                "demo",
+                "--scale",
+                "0.02",
+                "--out",
+                str(tmp_path / "out"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+            env=env,
+        )
+    try:
+        deadline = time.monotonic() + 600
+        up = False
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                up = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                up = False
+            if up:
+                break
+            time.sleep(1)
+        text = log.read_text()
+        assert up, text[-4000:]
+        assert "Investigation ready" in text and f":play http://localhost:{port}/guide" in text
+        keys = parse_keys(
+            (tmp_path / ".env").read_text().split("CIBGRAPH_API_KEYS=")[1].splitlines()[0]
+        )
+        reader = next(k for k, r in keys.items() if r == "reader")
+        assert reader in text  # the printed key is a working one
+        groups = httpx.get(
+            f"http://127.0.0.1:{port}/groups", headers={"X-API-Key": reader}, timeout=30
+        ).json()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
     n_groups = graph.read("MATCH (g:Group) RETURN count(g) AS n")[0]["n"]
-    assert len(groups) == n_groups
+    assert n_groups > 0 and groups["total"] == n_groups
+    out_dir = tmp_path / "out"
+    index = (out_dir / "report" / "index.html").read_text()
+    parser = Links()
+    parser.feed(index)
+    assert len([h for h in parser.hrefs if h.startswith("groups/")]) == min(n_groups, 50)
+    assert nx.read_graphml(out_dir / "export" / "coordination.graphml").number_of_nodes() > 0
+    exported = json.loads((out_dir / "export" / "groups.json").read_text())
+    assert len(exported) == n_groups
+    evaluation = json.loads((out_dir / "export" / "evaluation.json").read_text())
+    assert isinstance(evaluation, dict) and evaluation  # the scenario has ground truth

@@ -53,7 +53,12 @@ def evaluation_table(evaluation: Any) -> tuple[list[str], list[dict[str, str]]]:
     for name, value in flat.items():
         rows.append({"signal": name, "value": value})
     cols = ["signal", *metrics] + (["value"] if flat else [])
-    return cols, [{c: cell(r.get(c)) for c in cols} for r in rows]
+
+    def short(v: Any) -> str:
+        # Lists (e.g. false positives) are counted here; evaluation.json has them in full.
+        return str(len(v)) if isinstance(v, list | tuple) else cell(v)
+
+    return cols, [{c: short(r.get(c)) for c in cols} for r in rows]
 
 
 @lru_cache(maxsize=1)
