@@ -70,3 +70,17 @@ def test_openapi_describes_every_endpoint() -> None:
         "/admin/detect",
     } <= set(spec["paths"])
     assert "APIKeyHeader" in spec["components"]["securitySchemes"]
+
+
+def test_guide_cors_answers_the_browser_page_only() -> None:
+    settings = Settings(CIBGRAPH_API_KEYS="", CIBGRAPH_BROWSER_URL="http://127.0.0.1:7474/browser/")
+    with TestClient(create_app(settings, catalogue={})) as c:
+        for origin in ("http://127.0.0.1:7474", "http://localhost:7474"):
+            r = c.get("/guide", headers={"Origin": origin})
+            assert r.headers.get("access-control-allow-origin") == origin
+        for origin in ("http://localhost:7475", "http://evil.test"):
+            r = c.get("/guide", headers={"Origin": origin})
+            assert "access-control-allow-origin" not in r.headers
+        # Data endpoints get no CORS headers unless CIBGRAPH_CORS_ORIGINS lists the origin.
+        r = c.get("/groups", headers={"Origin": "http://127.0.0.1:7474"})
+        assert "access-control-allow-origin" not in r.headers

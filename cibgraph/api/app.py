@@ -50,7 +50,7 @@ def create_app(
     app.state.graph = None
     app.state.api_keys = parse_keys(settings.api_keys)
     app.state.catalogue = load_catalogue() if catalogue is None else catalogue
-    app.state.guide_origins = {guide.browser_origin(settings.browser_url)}
+    app.state.guide_origins = guide.browser_origins(settings.browser_url)
     if not app.state.api_keys:
         log.warning("CIBGRAPH_API_KEYS is empty: every data endpoint will answer 401")
 

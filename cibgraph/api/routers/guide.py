@@ -10,9 +10,14 @@ from cibgraph.api.guide import render_guide
 router = APIRouter(tags=["guide"])
 
 
-def browser_origin(browser_url: str) -> str:
+def browser_origins(browser_url: str) -> set[str]:
+    """The Browser page's origin; for a loopback Browser, both of its usual names."""
     parts = urlsplit(browser_url)
-    return f"{parts.scheme}://{parts.netloc}"
+    origins = {f"{parts.scheme}://{parts.netloc}"}
+    if parts.hostname in {"127.0.0.1", "localhost"}:
+        port = f":{parts.port}" if parts.port else ""
+        origins |= {f"{parts.scheme}://127.0.0.1{port}", f"{parts.scheme}://localhost{port}"}
+    return origins
 
 
 @router.get(
