@@ -1,0 +1,115 @@
+"""The guide played in the real Neo4j Browser (served by the test server), in headless Chromium.
+
+Neo4j Browser itself asks for web fonts and telemetry; those requests are
+aborted here so nothing leaves the machine, and the test records them only
+to make sure our own pages never add to them.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from cibgraph.cypher.catalogue import load_catalogue
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture()
+def api_url(neo4j_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    import uvicorn
+
+    from cibgraph.api.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(neo4j_server), host="127.0.0.1", port=port, log_level="warning")
+    )
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://localhost:{port}"
+    server.should_exit = True
+    t.join(10)
+
+
+def test_play_guide_in_neo4j_browser(neo4j_server, api_url: str) -> None:  # type: ignore[no-untyped-def]
+    if not CHROMIUM.exists():
+        pytest.skip("headless Chromium is not installed (apt-get install chromium)")
+    catalogue = load_catalogue()
+    if not catalogue:
+        pytest.skip("the shipped catalogue is empty")
+    from playwright.sync_api import sync_playwright
+
+    settings = neo4j_server
+    blocked: list[str] = []
+
+    def guard(route: Any) -> None:
+        parts = urlsplit(route.request.url)
+        if parts.scheme in {"http", "https", "ws", "wss"} and parts.hostname not in {
+            "127.0.0.1",
+            "localhost",
+        }:
+            blocked.append(route.request.url)
+            route.abort()
+        else:
+            route.continue_()
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            ctx.route("**/*", guard)
+            page = ctx.new_page()
+            page.goto(
+                f"http://127.0.0.1:{settings.http_port}/browser/"
+                f"?dbms=neo4j://neo4j@127.0.0.1:{settings.bolt_port}"
+            )
+            page.wait_for_selector("text=Connect to Neo4j", timeout=60_000)
+            page.fill("input[data-testid=password]", settings.password())
+            page.click("button[data-testid=connect]")
+            page.wait_for_selector("text=neo4j$", timeout=30_000)
+            page.locator(".monaco-editor").first.click()
+            page.keyboard.type(f":play {api_url}/guide")
+            page.keyboard.press("Enter")
+            page.wait_for_selector("text=cibgraph investigation", timeout=30_000)
+            n = len(catalogue) + 1
+            assert page.locator(f"text=1 / {n}").count() == 1
+            seen = []
+            for i in range(2, n + 1):
+                page.locator("button.next-slide").first.click()
+                page.wait_for_selector(f"text={i} / {n}", timeout=10_000)
+                heading = page.locator("h3", has_text=f"{i - 1}. ").first.inner_text()
+                seen.append(heading.split(". ", 1)[1].strip())
+            assert seen == list(catalogue)
+            # A runnable block copies its query into the editor.
+            page.locator("pre.runnable").last.click()
+            editor = page.locator(".monaco-editor").first.inner_text()
+            last = list(catalogue.values())[-1]
+            assert last.cypher.splitlines()[0].strip()[:30] in editor.replace("\u00a0", " ")
+        finally:
+            browser.close()
+    assert all(urlsplit(u).hostname not in {"127.0.0.1", "localhost"} for u in blocked)
