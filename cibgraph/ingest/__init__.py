@@ -37,7 +37,7 @@ def sources_for(path: Path, fmt: str) -> list[Any]:
     import importlib
 
     module = importlib.import_module(f"cibgraph.ingest.adapters.{fmt.replace('-', '_')}")
-    return module.sources(path)  # type: ignore[no-any-return]
+    return module.sources(path)
 
 
 def load_dataset(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 from cibgraph.ingest.records import KINDS
@@ -63,5 +64,5 @@ def sources(path: Path) -> list[Source]:
     out: list[Source] = []
     for kind in KINDS:
         for f in found.get(kind, []):
-            out.append(Source(kind, f, lambda f=f: read_jsonl(f), base_dir=base))
+            out.append(Source(kind, f, partial(read_jsonl, f), base_dir=base))
     return out

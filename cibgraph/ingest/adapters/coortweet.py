@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -115,16 +116,14 @@ def _retweet(row: _csv.Row) -> dict[str, Any]:
 def sources(path: Path) -> list[Source]:
     german = _csv.find_files(path, lambda h: all(c in h for c in GERMAN))
     retweets = _csv.find_files(path, lambda h: all(c in h for c in RETWEETS))
-    out = [Source("accounts", f, lambda f=f: _accounts(f, "unknown"), trusted=True) for f in german]
-    out += [
-        Source("accounts", f, lambda f=f: _accounts(f, "twitter"), trusted=True) for f in retweets
-    ]
+    out = [Source("accounts", f, partial(_accounts, f, "unknown"), trusted=True) for f in german]
+    out += [Source("accounts", f, partial(_accounts, f, "twitter"), trusted=True) for f in retweets]
     # One post spans several rows of the German table: ids repeat there by design.
     out += [
-        Source("posts", f, lambda f=f: _csv.converted(f, _german), unique_ids=False, trusted=True)
+        Source("posts", f, partial(_csv.converted, f, _german), unique_ids=False, trusted=True)
         for f in german
     ]
     out += [
-        Source("posts", f, lambda f=f: _csv.converted(f, _retweet), trusted=True) for f in retweets
+        Source("posts", f, partial(_csv.converted, f, _retweet), trusted=True) for f in retweets
     ]
     return out

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -190,6 +191,6 @@ def _ads(path: Path) -> Iterator[Item]:
 
 def sources(path: Path) -> list[Source]:
     files = _csv.find_files(path, lambda h: "Ad ID" in h and "Ad Landing Page" in h)
-    out = [Source("accounts", f, lambda f=f: _accounts(f), trusted=True) for f in files]
-    out += [Source("ads", f, lambda f=f: _ads(f), trusted=True) for f in files]
+    out = [Source("accounts", f, partial(_accounts, f), trusted=True) for f in files]
+    out += [Source("ads", f, partial(_ads, f), trusted=True) for f in files]
     return out

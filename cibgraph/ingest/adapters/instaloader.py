@@ -26,6 +26,7 @@ import json
 import lzma
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +183,7 @@ def _items(path: Path, want: str) -> Iterator[Item]:
 
 def sources(path: Path) -> list[Source]:
     files = _files(path)
-    out = [Source("accounts", f, lambda f=f: _items(f, "profiles"), trusted=True) for f in files]
-    out += [Source("accounts", f, lambda f=f: _items(f, "owners"), trusted=True) for f in files]
-    out += [Source("posts", f, lambda f=f: _items(f, "posts"), trusted=True) for f in files]
+    out = [Source("accounts", f, partial(_items, f, "profiles"), trusted=True) for f in files]
+    out += [Source("accounts", f, partial(_items, f, "owners"), trusted=True) for f in files]
+    out += [Source("posts", f, partial(_items, f, "posts"), trusted=True) for f in files]
     return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,6 @@ def sources(path: Path) -> list[Source]:
         if (c := author_column(_csv.header(f)))
     ]
     info = _authors_info(path)
-    out = [
-        Source("accounts", f, lambda f=f, c=c: _accounts(f, c, info), trusted=True)
-        for f, c in files
-    ]
-    out += [Source("posts", f, lambda f=f, c=c: _posts(f, c), trusted=True) for f, c in files]
+    out = [Source("accounts", f, partial(_accounts, f, c, info), trusted=True) for f, c in files]
+    out += [Source("posts", f, partial(_posts, f, c), trusted=True) for f, c in files]
     return out

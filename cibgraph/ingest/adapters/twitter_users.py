@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -66,4 +67,4 @@ def _items(path: Path) -> Iterator[Item]:
 
 def sources(path: Path) -> list[Source]:
     files = _csv.find_files(path, lambda h: "screen_name" in h and "created_at" in h)
-    return [Source("accounts", f, lambda f=f: _items(f), trusted=True) for f in files]
+    return [Source("accounts", f, partial(_items, f), trusted=True) for f in files]
