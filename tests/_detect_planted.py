@@ -10,7 +10,7 @@ Planted:
     manipulated near duplicate), the same text twice and the same URL.
     c1's profile photo is a near duplicate of a reference image (borrowed).
     c1 bought ads from an unregistered sponsor.
-  - s1: a successor, first posting after the trio went quiet, re-posting X1, X3.
+  - s1: a successor, first posting after the trio went quiet, re-posting X0, X2, X3.
   - c1 is hyper-devoted to #ourvoice.
 Decoys:
   - f1..f6: genuine fans who repost three viral memes within a minute of each
@@ -192,7 +192,8 @@ def plant(graph: Any) -> None:
     # the successor re-posts two of the trio's rare images after they went quiet
     post(f"{SUCCESSOR}:1", SUCCESSOR, QUIET + timedelta(days=14), img=image("phash:x0", PH_X[0]))
     post(f"{SUCCESSOR}:2", SUCCESSOR, QUIET + timedelta(days=15), img=image("phash:x2", PH_X[2]))
-    post(f"{SUCCESSOR}:3", SUCCESSOR, END - timedelta(days=1))
+    post(f"{SUCCESSOR}:3", SUCCESSOR, QUIET + timedelta(days=16), img=image("phash:x3", PH_X[3]))
+    post(f"{SUCCESSOR}:4", SUCCESSOR, END - timedelta(days=1))
     # fans: three viral memes, reposted within a minute by every fan (and the trio)
     for n, ph in enumerate(PH_MEMES):
         t0 = BASE + timedelta(days=60 + n)

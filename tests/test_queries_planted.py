@@ -75,6 +75,10 @@ def test_co_posting_pairs_default_flags_the_fast_fans_too(detected: Graph) -> No
 def test_co_posting_pairs_window_and_phash_distance(detected: Graph) -> None:
     # a 1 s window loses every pair (posts are 3-8 s apart)
     assert rows(detected, "co_posting_pairs", window_seconds=1) == []
+    images = rows(detected, "co_posting_pairs", min_shared=5, item_kinds=["image"])
+    assert {(r["account_id"], r["other_account_id"]): r["shared"] for r in images}[
+        ("t:c1", "t:c2")
+    ] == 7  # 4 rare images and 3 memes
     strict = rows(detected, "co_posting_pairs", min_shared=5, max_phash_distance=1)
     by_pair = {(r["account_id"], r["other_account_id"]): r["shared"] for r in strict}
     assert by_pair[("t:c1", "t:c3")] == 9  # the 2-bit copy no longer counts
@@ -131,7 +135,8 @@ def test_successor_accounts(detected: Graph) -> None:
     out = rows(detected, "successor_accounts")
     assert [r["account_id"] for r in out] == [SUCCESSOR]
     assert set(out[0]["predecessor_ids"]) == TRIO
-    assert out[0]["shared"] == 6
+    assert out[0]["shared"] == 9
+    assert rows(detected, "successor_accounts", min_shared=4) == []
     assert rows(detected, "successor_accounts", max_gap_days=5) == []
 
 

@@ -8,17 +8,18 @@
 // param: window_seconds int = 60 : largest gap between the two posts, in seconds
 // param: min_shared int = 2 : least number of distinct shared items
 // param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
+// param: item_kinds list[str] = image,text,url : which kinds of item count (image, text, url)
 // columns: account_id, other_account_id, shared, first_at, last_at
 CALL () {
-  MATCH (p:Post)-[:HAS_MEDIA]->(i:Image)
+  MATCH (p:Post)-[:HAS_MEDIA]->(i:Image) WHERE 'image' IN $item_kinds
   OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
   WITH p, i, min(j.key) AS m
   RETURN p, CASE WHEN m IS NOT NULL AND m < i.key THEN m ELSE i.key END AS item
   UNION
-  MATCH (p:Post) WHERE p.text_key IS NOT NULL
+  MATCH (p:Post) WHERE p.text_key IS NOT NULL AND 'text' IN $item_kinds
   RETURN p, 'text:' + p.text_key AS item
   UNION
-  MATCH (p:Post)-[:LINKS_TO]->(u:Url)
+  MATCH (p:Post)-[:LINKS_TO]->(u:Url) WHERE 'url' IN $item_kinds
   RETURN p, 'url:' + u.url AS item
 }
 MATCH (a:Account)-[:POSTED]->(p)

@@ -3,7 +3,7 @@
 //   a predecessor's last post (within `max_gap_days`) and posted the same uncommon items
 //   (images, near-duplicate images, texts or URLs that at most `max_sharers` accounts ever
 //   posted, so widely shared memes link no one).
-// param: min_shared int = 2 : least number of items shared with a predecessor
+// param: min_shared int = 3 : least items shared with a predecessor (two can be chance: common captions)
 // param: max_gap_days int = 60 : longest gap between the predecessor's last and the successor's first post
 // param: max_sharers int = 20 : items posted by more accounts are too common to count
 // param: margin_days int = 7 : a predecessor's last post must be this long before the end of the data
@@ -15,24 +15,36 @@ WHERE pred.last_post_at IS NOT NULL AND pred.last_post_at < data_end - duration(
 MATCH (pred)-[:POSTED]->(pp:Post)
 CALL (pp) {
   MATCH (pp)-[:HAS_MEDIA]->(i:Image)
-  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
-  WITH i, collect(j) + [i] AS images
-  UNWIND images AS im
-  MATCH (im)<-[:HAS_MEDIA]-(sp:Post)
-  RETURN sp, i.key AS item
+  RETURN 'image' AS kind, i.key AS value
   UNION
   WITH pp WHERE pp.text_key IS NOT NULL
-  MATCH (sp:Post {text_key: pp.text_key})
-  RETURN sp, 'text:' + pp.text_key AS item
+  RETURN 'text' AS kind, pp.text_key AS value
   UNION
-  MATCH (pp)-[:LINKS_TO]->(u:Url)<-[:LINKS_TO]-(sp:Post)
-  RETURN sp, 'url:' + u.url AS item
+  MATCH (pp)-[:LINKS_TO]->(u:Url)
+  RETURN 'url' AS kind, u.url AS value
 }
-MATCH (author:Account)-[:POSTED]->(sp)
-WITH pred, item, collect(DISTINCT author) AS authors
+// one look-up per distinct item, however many predecessors posted it
+WITH kind, value, collect(DISTINCT pred) AS preds
+CALL (kind, value) {
+  MATCH (i:Image {key: value}) WHERE kind = 'image'
+  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
+  WITH i, collect(j) AS near
+  WITH near + [i] AS images
+  UNWIND images AS im
+  MATCH (im)<-[:HAS_MEDIA]-(:Post)<-[:POSTED]-(author:Account)
+  RETURN author
+  UNION
+  MATCH (:Post {text_key: value})<-[:POSTED]-(author:Account) WHERE kind = 'text'
+  RETURN author
+  UNION
+  MATCH (:Url {url: value})<-[:LINKS_TO]-(:Post)<-[:POSTED]-(author:Account) WHERE kind = 'url'
+  RETURN author
+}
+WITH kind, value, preds, collect(author) AS authors
 WHERE size(authors) <= $max_sharers
+UNWIND preds AS pred
 UNWIND authors AS succ
-WITH pred, succ, item
+WITH pred, succ, kind + ':' + value AS item
 WHERE succ <> pred AND succ.first_post_at > pred.last_post_at
   AND succ.first_post_at <= pred.last_post_at + duration({days: $max_gap_days})
 WITH succ, pred, count(DISTINCT item) AS shared

@@ -93,9 +93,13 @@ def near_duplicate_pairs(
             # offsets within each [lo, hi) run
             starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
             dst = order[starts + np.arange(len(src), dtype=np.int64)]
+            dst = dst.astype(np.int64)
             keep = src < dst
-            found_i.append(src[keep])
-            found_j.append(dst[keep].astype(np.int64))
+            src, dst = src[keep], dst[keep]
+            # verify right away: almost every candidate is a chance band match
+            close = _popcount64(h[src] ^ h[dst]) <= max_distance
+            found_i.append(src[close])
+            found_j.append(dst[close])
     if not found_i:
         return []
     ii = np.concatenate(found_i)
@@ -106,8 +110,7 @@ def near_duplicate_pairs(
     pair_codes = np.unique(ii * n + jj)
     ii, jj = pair_codes // n, pair_codes % n
     dist = _popcount64(h[ii] ^ h[jj])
-    ok = dist <= max_distance
-    return [(int(a), int(b), int(d)) for a, b, d in zip(ii[ok], jj[ok], dist[ok], strict=True)]
+    return [(int(a), int(b), int(d)) for a, b, d in zip(ii, jj, dist, strict=True)]
 
 
 def brute_force_pairs(hashes: Sequence[int], max_distance: int = 6) -> list[tuple[int, int, int]]:

@@ -27,19 +27,21 @@ from typing import Any
 from cibgraph.db import Graph
 from cibgraph.detect.communities import leiden_communities
 from cibgraph.detect.coordination import Action, PairEvidence, group_actions, window_pairs
-from cibgraph.detect.near_duplicates import UnionFind, near_duplicate_pairs
+from cibgraph.detect.near_duplicates import UnionFind, hamming, near_duplicate_pairs
 from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
 from cibgraph.model import label, rel_type
 
 A, P, IMG, G = (label(x) for x in ("Account", "Post", "Image", "Group"))
 ND, CW, MO = (rel_type(x) for x in ("NEAR_DUPLICATE", "COORDINATED_WITH", "MEMBER_OF"))
 BATCH = 5000
+FULL_CLUSTER = 12
 
 
 @dataclass
 class DetectionReport:
     images: int = 0
     near_duplicates: int = 0
+    near_duplicate_edges: int = 0
     actions: int = 0
     candidate_pairs: int = 0
     coordination_edges: int = 0
@@ -64,7 +66,7 @@ def _stream(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -> 
 
 def write_near_duplicates(
     graph: Graph, max_distance: int
-) -> tuple[int, list[tuple[str, str, int]]]:
+) -> tuple[int, list[tuple[str, str, int]], int]:
     rows = list(
         _stream(
             graph,
@@ -75,17 +77,15 @@ def write_near_duplicates(
     keys = [r["key"] for r in rows]
     hashes = [r["h"] if r["h"] is not None else int(r["hex"], 16) for r in rows]
     pairs = [(keys[i], keys[j], d) for i, j, d in near_duplicate_pairs(hashes, max_distance)]
+    wanted_edges = edges_to_write(keys, hashes, pairs)
     # keys are sorted, so each pair is (smaller key, larger key): one direction only
-    graph.write(
-        f"MATCH (x:{IMG})-[r:{ND}]->(y:{IMG}) WHERE r.distance > $d DELETE r", {"d": max_distance}
-    )
     existing = {
         (r["a"], r["b"])
         for r in _stream(
             graph, f"MATCH (x:{IMG})-[r:{ND}]->(y:{IMG}) RETURN x.key AS a, y.key AS b"
         )
     }
-    wanted = {(a, b) for a, b, _ in pairs}
+    wanted = {(a, b) for a, b, _ in wanted_edges}
     stale = [{"a": a, "b": b} for a, b in existing - wanted]
     for _ in graph.write_batches(
         f"UNWIND $rows AS row MATCH (x:{IMG} {{key: row.a}})-[r:{ND}]->(y:{IMG} {{key: row.b}}) "
@@ -93,14 +93,44 @@ def write_near_duplicates(
         _batches(stale),
     ):
         pass
-    new = [{"a": a, "b": b, "d": d} for a, b, d in pairs]
+    new = [{"a": a, "b": b, "d": d} for a, b, d in wanted_edges]
     for _ in graph.write_batches(
         f"UNWIND $rows AS row MATCH (x:{IMG} {{key: row.a}}) MATCH (y:{IMG} {{key: row.b}}) "
         f"MERGE (x)-[r:{ND}]->(y) SET r.distance = row.d",
         _batches(new),
     ):
         pass
-    return len(rows), pairs
+    return len(rows), pairs, len(wanted_edges)
+
+
+def edges_to_write(
+    keys: list[str], hashes: list[int], pairs: list[tuple[str, str, int]]
+) -> list[tuple[str, str, int]]:
+    """Which near-duplicate pairs become relationships.
+
+    A small cluster (up to `FULL_CLUSTER` images: a borrowed photo and its
+    source, a few manipulated copies) gets every pair. A viral picture
+    re-encoded hundreds of times would get tens of thousands of pairs, so a
+    large cluster gets a star instead: each member to the cluster's smallest
+    key, which is all "same item" folding needs (every member's smallest
+    neighbour is that key).
+    """
+    index = {k: n for n, k in enumerate(keys)}
+    uf = UnionFind(len(keys))
+    for a, b, _ in pairs:
+        uf.union(index[a], index[b])
+    members: dict[int, list[int]] = {}
+    for a, b, _ in pairs:
+        for x in (index[a], index[b]):
+            members.setdefault(uf.find(x), []).append(x)
+    big = {root for root, ms in members.items() if len(set(ms)) > FULL_CLUSTER}
+    out = [(a, b, d) for a, b, d in pairs if uf.find(index[a]) not in big]
+    for root in sorted(big):
+        rep = root  # union-find keeps the smallest index as root; keys are sorted
+        for m in sorted(set(members[root])):
+            if m != rep:
+                out.append((keys[rep], keys[m], hamming(hashes[rep], hashes[m])))
+    return out
 
 
 # ---------------------------------------------------------------- actions
@@ -298,7 +328,9 @@ def run_detection(
         return now
 
     t = time.perf_counter()
-    report.images, near = write_near_duplicates(graph, max_phash_distance)
+    report.images, near, report.near_duplicate_edges = write_near_duplicates(
+        graph, max_phash_distance
+    )
     report.near_duplicates = len(near)
     t = step("near_duplicates", t)
 
@@ -314,17 +346,26 @@ def run_detection(
     t = step("co_posting", t)
 
     accounts = load_accounts(graph, {x for k in candidates for x in k})
+    items_of: dict[str, set[str]] = {a: set() for a in accounts}
+    for item, acts in by_item.items():
+        for _, acc, _ in acts:
+            if acc in items_of:
+                items_of[acc].add(item)
     edges = []
     for (a, b), ev in sorted(candidates.items()):
         if a not in accounts or b not in accounts:
             continue
-        e = score_edge(accounts[a], accounts[b], ev)
+        ever = len(items_of[a] & items_of[b])
+        e = score_edge(accounts[a], accounts[b], ev, synchrony=ev.shared / max(ever, ev.shared))
+        e.parts["synchrony"] = round(ev.shared / max(ever, ev.shared), 4)
         if e.weight >= min_edge_weight:
             edges.append(e)
     report.coordination_edges = len(edges)
     _write_edges(graph, edges)
     t = step("coordination_graph", t)
 
+    end_rows = graph.read(f"MATCH (a:{A}) RETURN max(a.last_post_at) AS end")
+    data_end = end_rows[0]["end"].to_native().date() if end_rows[0]["end"] is not None else None
     groups: list[dict[str, Any]] = []
     by_pair = {(e.a, e.b): e for e in edges}
     for members in leiden_communities(edges, seed=seed, resolution=resolution):
@@ -336,7 +377,9 @@ def run_detection(
             for b in members[i + 1 :]
             if (a, b) in by_pair
         ]
-        gs = score_group([accounts[m] for m in members], inner, candidates, sharers, window_seconds)
+        gs = score_group(
+            [accounts[m] for m in members], inner, candidates, sharers, window_seconds, data_end
+        )
         if gs.score < min_group_score:
             continue
         groups.append(

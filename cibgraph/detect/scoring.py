@@ -59,10 +59,14 @@ def score_edge(
     b: AccountInfo,
     ev: PairEvidence,
     *,
+    synchrony: float = 1.0,
     min_similarity: float = 0.7,
     max_photo_users: int = 50,
 ) -> EdgeScore:
-    parts = {"co_posting": round(ev.weight, 6)}
+    """`synchrony`: of all items both accounts ever posted, the share they posted within
+    the window. Friends who repost each other's pictures, or fans of the same memes, share
+    many items but rarely within seconds; operators share them in lockstep."""
+    parts = {"co_posting": round(ev.weight * synchrony, 6)}
     signals = ["co_posting"]
     sim = name_similarity(a.handle_norm, b.handle_norm)
     if sim >= min_similarity:
@@ -97,6 +101,7 @@ def score_group(
     evidence: dict[tuple[str, str], PairEvidence],
     sharers: dict[str, int],
     window: int,
+    data_end: date | None = None,
 ) -> GroupScore:
     """A group's score: the co-posting evidence per member plus how densely the members are
     tied, and a sentence an investigator can check against `group_evidence`."""
@@ -124,7 +129,10 @@ def score_group(
             created[m.created_on] = created.get(m.created_on, 0) + 1
     quiet: dict[date, int] = {}
     for m in members:
-        if m.went_quiet_on is not None:
+        # everyone's last post is near the end of a collection: that says nothing
+        if m.went_quiet_on is not None and (
+            data_end is None or (data_end - m.went_quiet_on).days > 7
+        ):
             quiet[m.went_quiet_on] = quiet.get(m.went_quiet_on, 0) + 1
     signals = sorted(signal_counts)
     cohort_day, cohort_n = max(created.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))
