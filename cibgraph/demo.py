@@ -8,6 +8,7 @@ JSON exports, an API key, and the API in the foreground.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import re
@@ -499,7 +500,10 @@ def _run_core(
         if run_detection is None:
             st.status, st.detail = "skipped", "cibgraph.detect.run_detection is not installed"
         else:
-            st.detail = _short(_plain(run_detection(graph)))
+            # Step timings as they happen, when this version of detection offers them.
+            accepts = inspect.signature(run_detection).parameters
+            options = {"progress": True} if "progress" in accepts else {}
+            st.detail = _short(_plain(run_detection(graph, **options)))
     return settings, graph
 
 

@@ -70,16 +70,16 @@ def list_groups(
     offset: int = Query(0, ge=0),
     min_size: int = Query(0, ge=0, description="Only groups with at least this many members."),
 ) -> GroupPage:
-    graph = get_graph(request)
-    total = graph.read(
-        "MATCH (g:Group) WHERE coalesce(g.size, 0) >= $min_size RETURN count(g) AS n",
-        {"min_size": min_size},
-    )[0]["n"]
-    rows = graph.read(
-        f"MATCH (g:Group) WHERE coalesce(g.size, 0) >= $min_size RETURN {_SUMMARY} AS g "
-        "ORDER BY g.score DESC, g.size DESC, g.id SKIP $offset LIMIT $limit",
+    # One round trip: groups are few (tens to thousands), so counting and paging together
+    # in one query is cheaper than a count query plus a page query.
+    row = get_graph(request).read(
+        "MATCH (g:Group) WHERE coalesce(g.size, 0) >= $min_size "
+        "WITH g ORDER BY g.score DESC, g.size DESC, g.id "
+        "WITH collect(g) AS gs "
+        f"RETURN size(gs) AS total, [g IN gs[$offset..($offset + $limit)] | {_SUMMARY}] AS page",
         {"min_size": min_size, "offset": offset, "limit": limit},
-    )
+    )[0]
+    total, rows = row["total"], [{"g": g} for g in row["page"]]
     return GroupPage(
         groups=[GroupSummary(**summary(r["g"])) for r in rows],
         total=total,
