@@ -109,7 +109,9 @@ def test_peak_memory_does_not_grow_with_file_size(graph, tmp_path) -> None:  # t
 
 def test_instaloader_fixtures(graph) -> None:  # type: ignore[no-untyped-def]
     report = load_dataset(graph, FIXTURES / "instaloader", "instaloader", progress=False)
-    assert report.loaded == {"accounts": 3, "posts": 2}  # 1 profile + 2 post owners
+    # Account records: alice's profile, and the owner of each of the three post files.
+    assert report.loaded == {"accounts": 4, "posts": 2}
+    assert graph.read("MATCH (a:Account) WHERE a.stub IS NULL RETURN count(a) AS n")[0]["n"] == 2
     bad = {(Path(f).name, field) for f, _, field, _ in report.rejects}
     assert bad == {("broken_post.json", "node.taken_at_timestamp"), ("not_json.json", "")}
     alice = graph.read("MATCH (a:Account {id: 'instagram:1234567'}) RETURN a")[0]["a"]
