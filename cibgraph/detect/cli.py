@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from cibgraph.db import Graph
+
 
 def register(app: typer.Typer) -> None:
     app.command("detect")(detect)
@@ -15,8 +17,7 @@ def register(app: typer.Typer) -> None:
     app.command("evaluate")(evaluate_cmd)
 
 
-def _graph():  # type: ignore[no-untyped-def]
-    from cibgraph.db import Graph
+def _graph() -> Graph:
     from cibgraph.settings import SettingsError
 
     try:

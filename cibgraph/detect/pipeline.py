@@ -269,8 +269,16 @@ def _evidence(
                 d = per_item.setdefault(item, {})
                 d.setdefault(a, (ta, pa))
                 d.setdefault(b, (tb, pb))
+    ranked = sorted(
+        per_item.items(),
+        key=lambda kv: (
+            -len(kv[1]),
+            max(t for t, _ in kv[1].values()) - min(t for t, _ in kv[1].values()),
+            kv[0],
+        ),
+    )
     out = []
-    for item, posts in per_item.items():
+    for item, posts in ranked[:limit]:
         times = [t for t, _ in posts.values()]
         out.append(
             {
@@ -283,8 +291,7 @@ def _evidence(
                 ],
             }
         )
-    out.sort(key=lambda x: (-x["accounts"], x["spread_seconds"], x["item"]))
-    return out[:limit]
+    return out
 
 
 # ---------------------------------------------------------------- entry point

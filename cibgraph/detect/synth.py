@@ -438,15 +438,15 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
         origin, t0 = rng.choice(meme_posts)
         aid = rng.choice(others)
         kind = rng.choice(["like", "like", "comment", "share"])
-        rec: dict[str, Any] = {
+        act: dict[str, Any] = {
             "account_id": aid,
             "post_id": origin,
             "kind": kind,
             "at": _ts(t0 + rng.expovariate(1 / 1800)),
         }
         if kind == "comment":
-            rec["text"] = rng.choice(["wow", "so true", "amen", "👏👏", "exactly"])
-        w.write("interactions", rec)
+            act["text"] = rng.choice(["wow", "so true", "amen", "👏👏", "exactly"])
+        w.write("interactions", act)
     tandem = group_c + group_d
     for origin, t0 in rng.sample(meme_posts, min(len(meme_posts), 30)):
         t = t0 + rng.uniform(60, 3600)
