@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,7 +16,7 @@ from _serve_support import (
 from fastapi.testclient import TestClient
 
 from cibgraph.api.app import create_app
-from cibgraph.cypher.catalogue import load_catalogue, load_dir
+from cibgraph.cypher.catalogue import load_dir
 from cibgraph.cypher.runner import run_stored
 
 R = {"X-API-Key": READER_KEY}
@@ -132,35 +129,6 @@ def test_api_rows_equal_the_runner_for_the_same_parameters(
     api = client.get("/queries/accounts_by_handle", params={"prefix": "d"}, headers=R).json()
     direct = run_stored(seeded, "accounts_by_handle", {"prefix": "d"}, catalogue=catalogue)
     assert api["rows"] == direct.rows == [{"account_id": "x:4", "handle": "delta"}]
-
-
-def test_shipped_queries_match_the_cli(seeded, neo4j_server) -> None:  # type: ignore[no-untyped-def]
-    """Every shipped query without required parameters: API rows == `cibgraph query` rows."""
-    shipped = [q for q in load_catalogue().values() if not any(p.required for p in q.params)]
-    if not shipped:
-        pytest.skip("the shipped catalogue (cibgraph/cypher/*.cypher) is empty")
-    with TestClient(create_app(api_settings(seeded.settings))) as c:
-        for q in shipped:
-            api = c.get(f"/queries/{q.name}", params={"limit": 1000}, headers=R)
-            assert api.status_code == 200, (q.name, api.text)
-            cli = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "cibgraph.cli",
-                    "query",
-                    q.name,
-                    "--format",
-                    "json",
-                    "--limit",
-                    "1000",
-                ],
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=120,
-            )
-            assert api.json()["rows"] == json.loads(cli.stdout), q.name
 
 
 def test_groups_list_and_detail(client: TestClient) -> None:
