@@ -194,3 +194,15 @@ def test_cors_only_for_configured_origins(seeded, catalogue) -> None:  # type: i
     if browser == "http://127.0.0.1:47474":
         assert guide.headers.get("access-control-allow-origin") == browser
     assert "access-control-allow-origin" not in guide_bad.headers
+
+
+def test_view_of_a_query_without_accounts_is_422(seeded, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "tags.cypher").write_text(
+        "// name: tags\n// description: Hashtags.\nMATCH (h:Hashtag) RETURN h.name AS hashtag\n"
+    )
+    app = create_app(api_settings(seeded.settings), catalogue=load_dir(folder))
+    with TestClient(app) as c:
+        r = c.get("/views/queries/tags", headers=R)
+    assert r.status_code == 422 and "neither accounts" in r.json()["error"]

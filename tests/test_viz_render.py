@@ -101,3 +101,25 @@ def test_rows_to_view_pairs_and_accounts() -> None:
     assert accounts.nodes[0].label == "h" and accounts.nodes[0].group == "g"
     with pytest.raises(ValueError, match="neither accounts"):
         rows_to_view("x", [{"hashtag": "h"}])
+
+
+def test_rows_to_view_related_ids_and_sets() -> None:
+    succ = rows_to_view("s", [{"account_id": "b1", "predecessor_ids": ["a1", "a2"], "shared": 5}])
+    assert {n.id for n in succ.nodes} == {"b1", "a1", "a2"}
+    assert {(e.source, e.target) for e in succ.edges} == {("a1", "b1"), ("a2", "b1")}
+    cohorts = rows_to_view(
+        "c",
+        [
+            {"created_on": "2020-01-01", "account_ids": ["a", "b", "c"], "size": 3},
+            {"created_on": "2020-02-01", "account_ids": ["d", "e"], "size": 2},
+        ],
+    )
+    groups = {n.id: n.group for n in cohorts.nodes}
+    assert groups == {
+        "a": "created_on 2020-01-01",
+        "b": "created_on 2020-01-01",
+        "c": "created_on 2020-01-01",
+        "d": "created_on 2020-02-01",
+        "e": "created_on 2020-02-01",
+    }
+    assert len(cohorts.edges) == 3  # a star per row

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cibgraph.cypher.catalogue import ParamError
 from cibgraph.cypher.runner import UnknownQuery
 from cibgraph.viz.data import NotFound
+from cibgraph.viz.render import NotAccountRows
 
 log = logging.getLogger("cibgraph.api")
 
@@ -45,6 +46,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(UnknownQuery)
     async def unknown_query(_: Request, exc: UnknownQuery) -> JSONResponse:
         return _json(404, f"no stored query named {exc.args[0]!r}")
+
+    @app.exception_handler(NotAccountRows)
+    async def not_accounts(_: Request, exc: NotAccountRows) -> JSONResponse:
+        return _json(422, str(exc))
 
     @app.exception_handler(NotFound)
     async def not_found(_: Request, exc: NotFound) -> JSONResponse:

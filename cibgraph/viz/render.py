@@ -224,11 +224,28 @@ _PAIR_COLUMNS = (
 )
 
 
+class NotAccountRows(ValueError):
+    """A stored query's rows hold neither accounts nor account pairs."""
+
+
+_LIST_COLUMNS = ("account_ids", "members", "accounts")
+
+
+def _group_name(row: dict[str, Any], skip: str, index: int) -> str:
+    for k, v in row.items():
+        if k != skip and isinstance(v, str | int) and not isinstance(v, bool):
+            return f"{k} {v}"
+    return f"row {index + 1}"
+
+
 def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
     """Accounts or account pairs from a stored query's rows.
 
-    Pairs: any of the `_PAIR_COLUMNS` combinations; single accounts: an
-    `account_id` (or `id`) column. Other columns become node or edge details.
+    Understood shapes, in this order: pairs (any of `_PAIR_COLUMNS`); an
+    `account_id` with a list of related ids (a column ending in `_ids`, e.g.
+    predecessors); sets of accounts (`account_ids`, `members` or `accounts`
+    lists, one colour per row); single accounts (`account_id` or `id`). Other
+    columns become node or edge details.
     """
     if not rows:
         return ViewData(title, [], [])
@@ -237,12 +254,23 @@ def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
     nodes: dict[str, ViewNode] = {}
     edges: list[ViewEdge] = []
 
-    def node(acc_id: Any, props: dict[str, Any] | None = None) -> None:
+    def node(acc_id: Any, props: dict[str, Any] | None = None, group: str = "") -> ViewNode:
         key = str(acc_id)
         if key not in nodes:
-            nodes[key] = ViewNode(key, key, "Account", props=dict(props or {}))
+            nodes[key] = ViewNode(key, key, "Account", group, props=dict(props or {}))
         else:
             nodes[key].value += 1
+        return nodes[key]
+
+    def weight(r: dict[str, Any]) -> float:
+        return next(
+            (
+                float(r[k])
+                for k in ("weight", "shared", "score", "count", "similarity")
+                if isinstance(r.get(k), int | float) and not isinstance(r.get(k), bool)
+            ),
+            1.0,
+        )
 
     if pair:
         a, b = pair
@@ -252,28 +280,51 @@ def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
             node(r[a])
             node(r[b])
             rest = {k: v for k, v in r.items() if k not in pair}
-            weight = next(
-                (
-                    float(r[k])
-                    for k in ("weight", "shared", "score", "count")
-                    if isinstance(r.get(k), int | float)
-                ),
-                1.0,
-            )
-            edges.append(ViewEdge(str(r[a]), str(r[b]), _text(rest), weight))
+            edges.append(ViewEdge(str(r[a]), str(r[b]), _text(rest), weight(r)))
+        return ViewData(title, list(nodes.values()), edges)
+    related = next(
+        (
+            c
+            for c in sorted(cols)
+            if c.endswith("_ids") and c not in _LIST_COLUMNS and isinstance(rows[0].get(c), list)
+        ),
+        None,
+    )
+    if "account_id" in cols and related:
+        for r in rows:
+            if r.get("account_id") is None:
+                continue
+            rest = {k: v for k, v in r.items() if k not in {"account_id", related}}
+            node(r["account_id"], rest, group="account_id")
+            for other in r.get(related) or []:
+                node(other, group=related)
+                edges.append(ViewEdge(str(other), str(r["account_id"]), related, weight(r)))
+        return ViewData(title, list(nodes.values()), edges)
+    members_col = next(
+        (c for c in _LIST_COLUMNS if c in cols and isinstance(rows[0].get(c), list)), None
+    )
+    if members_col:
+        for i, r in enumerate(rows):
+            ids = [str(x) for x in r.get(members_col) or [] if x is not None]
+            if not ids:
+                continue
+            name = _group_name(r, members_col, i)
+            for x in ids:
+                node(x, group=name)
+            # A star per row: shows the set without drawing every pair.
+            edges += [ViewEdge(ids[0], x, name) for x in ids[1:]]
         return ViewData(title, list(nodes.values()), edges)
     id_col = "account_id" if "account_id" in cols else ("id" if "id" in cols else None)
     if id_col is None:
-        raise ValueError(
-            "this query returns neither accounts (an account_id column) nor pairs "
-            f"({', '.join('/'.join(p) for p in _PAIR_COLUMNS)})"
+        raise NotAccountRows(
+            "this query returns neither accounts (an account_id column, or account_ids / "
+            "members lists) nor pairs (" + ", ".join("/".join(p) for p in _PAIR_COLUMNS) + ")"
         )
     for r in rows:
         if r.get(id_col) is None:
             continue
         props = {k: v for k, v in r.items() if k != id_col}
-        node(r[id_col], props)
-        n = nodes[str(r[id_col])]
+        n = node(r[id_col], props)
         if isinstance(r.get("handle"), str):
             n.label = r["handle"]
         group = r.get("group_id")
