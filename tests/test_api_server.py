@@ -206,3 +206,43 @@ def test_view_of_a_query_without_accounts_is_422(seeded, tmp_path: Path) -> None
     with TestClient(app) as c:
         r = c.get("/views/queries/tags", headers=R)
     assert r.status_code == 422 and "neither accounts" in r.json()["error"]
+
+
+def test_cibgraph_serve_command(seeded) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, CIBGRAPH_API_KEYS=f"{READER_KEY}:reader")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cibgraph.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        assert health is not None and health.status_code == 200
+        groups = httpx.get(f"http://127.0.0.1:{port}/groups", headers=R, timeout=10)
+        assert groups.status_code == 200 and groups.json()["total"] == 2
+        assert httpx.get(f"http://127.0.0.1:{port}/groups", timeout=10).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=30)
+    assert f"http://127.0.0.1:{port}/guide" in out
