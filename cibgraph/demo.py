@@ -85,6 +85,17 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
+def port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def find_real_data() -> Path | None:
     here = Path(__file__).resolve().parents[1]
     for candidate in (Path.cwd() / ".." / "shared" / "data", here / ".." / "shared" / "data"):
@@ -351,6 +362,13 @@ def demo(
     _summary(console, settings, index, out, reader_key, where)
     if serve:
         import uvicorn
+
+        if not port_free(settings.api_host, settings.api_port):
+            console.print(
+                f"[red]Port {settings.api_port} is in use, so the API was not started. "
+                "Set CIBGRAPH_API_PORT (or stop the other server) and run `cibgraph serve`."
+            )
+            raise typer.Exit(1)
 
         from cibgraph.api.app import create_app
 
