@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from cibgraph.detect.crosscheck import our_pairs, read_coortweet_images, reference_pairs
 
@@ -42,3 +43,26 @@ def test_german_elections_images_nest_between_our_thresholds(shared_data: Path) 
     assert ref and ours2
     assert ours2 <= ref <= ours1
     assert ours2 != ref  # the definitions differ on real data, as documented
+
+
+def test_co_posting_pairs_on_the_loaded_table_matches_the_reference(
+    graph: Any, shared_data: Path
+) -> None:
+    """The stored query, on the graph the `coortweet` adapter builds, gives exactly the
+    pairs our semantics give in Python on the same CSV."""
+    from cibgraph.cypher.catalogue import load_catalogue
+    from cibgraph.ingest import load_dataset
+    from cibgraph.model import ensure_schema
+
+    csv_path = shared_data / "coortweet" / "german_elections.csv"
+    ensure_schema(graph)
+    load_dataset(graph, csv_path, "coortweet", tolerate_rejects=True, progress=False)
+    shares = read_coortweet_images(csv_path)
+    q = load_catalogue()["co_posting_pairs"]
+    for k in (1, 2):
+        rows = graph.read(q.cypher, q.bind({"item_kinds": ["image"], "min_shared": k}), timeout=600)
+        got = {(r["account_id"], r["other_account_id"]) for r in rows}
+        want = {
+            tuple(sorted(("coortweet:" + a, "coortweet:" + b))) for a, b in our_pairs(shares, 60, k)
+        }
+        assert got == want, (k, len(got), len(want))
