@@ -194,3 +194,31 @@ def test_cli_exit_status_and_rejects_file(graph, tmp_path) -> None:  # type: ign
     ok = subprocess.run(cmd + ["--tolerate-rejects"], capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0, ok.stderr
     assert "rejected" in ok.stdout
+
+
+def test_mentions_move_from_stub_to_account_loaded_later(graph, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    (first / "accounts.jsonl").write_text(
+        json.dumps({"id": "x:1", "platform": "x", "handle": "one"}) + "\n"
+    )
+    (first / "posts.jsonl").write_text(
+        json.dumps(
+            {"id": "x:p", "account_id": "x:1", "posted_at": "2020-02-02", "text": "hello @Late"}
+        )
+        + "\n"
+    )
+    (later / "accounts.jsonl").write_text(
+        json.dumps({"id": "x:2", "platform": "x", "handle": "late"}) + "\n"
+    )
+    load_dataset(graph, first, progress=False)
+    assert (
+        one(graph, "MATCH (:Post {id:'x:p'})-[:MENTIONS]->(a) RETURN a.id AS id")["id"] == "x:@late"
+    )
+    load_dataset(graph, later, progress=False)
+    assert one(graph, "MATCH (:Post {id:'x:p'})-[:MENTIONS]->(a) RETURN a.id AS id")["id"] == "x:2"
+    assert graph.read("MATCH (a:Account {id: 'x:@late'}) RETURN a") == []
+    before = fingerprint(graph)
+    load_dataset(graph, first, progress=False)
+    assert fingerprint(graph) == before

@@ -30,7 +30,17 @@ _TAGS = (
 ACCOUNTS = (
     f"UNWIND $rows AS row MERGE (a:{A} {{id: row.id}}) SET a += row.props REMOVE a.stub "
     f"FOREACH (img IN row.images | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
-    f"MERGE (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i))"
+    f"MERGE (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i)) "
+    # Mentions of this handle loaded before the account existed point at a stub
+    # `<platform>:@<handle>`; they move here, so the graph does not depend on
+    # which dataset came first, and the emptied stub goes.
+    "WITH a OPTIONAL MATCH (s:"
+    + A
+    + " {id: a.platform + ':@' + a.handle_norm}) WHERE s.stub = true AND s <> a "
+    "CALL (a, s) { WITH * WHERE s IS NOT NULL "
+    f"MATCH (p)-[m:{rel_type('MENTIONS')}]->(s) "
+    f"MERGE (p)-[:{rel_type('MENTIONS')}]->(a) DELETE m }} "
+    "CALL (s) { WITH * WHERE s IS NOT NULL AND NOT (s)--() DELETE s }"
 )
 
 POSTS = (
