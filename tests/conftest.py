@@ -72,9 +72,9 @@ def neo4j_server(test_settings) -> Iterator[object]:  # type: ignore[no-untyped-
 
 def wipe(graph) -> None:  # type: ignore[no-untyped-def]
     """Delete all data (constraints and indexes stay)."""
-    # IN TRANSACTIONS needs an implicit (auto-commit) transaction.
-    with graph.driver.session(database=graph.database) as s:
-        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    from cibgraph.ingest.verify import wipe_graph
+
+    wipe_graph(graph)
 
 
 @pytest.fixture()
