@@ -8,13 +8,12 @@ JSON exports, an API key, and the API in the foreground.
 
 from __future__ import annotations
 
-import inspect
 import json
 import logging
 import re
 import secrets
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
 from datetime import UTC, datetime
@@ -304,17 +303,6 @@ def build_report(
     return index
 
 
-def _optional(import_path: str, name: str) -> Callable[..., Any] | None:
-    """A function from a module that may not be installed yet."""
-    import importlib
-
-    try:
-        module = importlib.import_module(import_path)
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, name, None)
-
-
 def demo(
     real_data: Annotated[
         bool,
@@ -405,18 +393,16 @@ def _investigate(
     )
     with graph:
         truth = out / "dataset" / "truth.json"
-        evaluate = _optional("cibgraph.detect.evaluate", "evaluate")
+        from cibgraph.detect.evaluate import evaluate
+
         with d.stage("Evaluate against ground truth", required=False) as st:
             if real_data or not truth.exists():
                 st.status, st.detail = "skipped", "no ground truth for this data"
-            elif evaluate is None:
-                st.status = "skipped"
-                st.detail = evaluation_note = "cibgraph.detect.evaluate is not installed"
             else:
                 evaluation = _plain(evaluate(graph, truth))
                 evaluation_note = ""
                 st.detail = f"{len(evaluation)} entries"
-        if evaluation is None and not real_data and evaluate is not None and truth.exists():
+        if evaluation is None and not real_data and truth.exists():
             evaluation_note = "Evaluation failed; see the stages table."
         with d.stage("Report and exports") as st:
             index = build_report(
@@ -498,9 +484,8 @@ def _run_core(
     else:
         dataset = out / "dataset"
         with d.stage("Synthesise a study-like scenario") as st:
-            generate = _optional("cibgraph.detect.synth", "generate")
-            if generate is None:
-                raise ModuleNotFoundError("cibgraph.detect.synth is not installed")
+            from cibgraph.detect.synth import generate
+
             generate(dataset, scale=scale, seed=seed)
             st.detail = f"{dataset} (scale {scale}, seed {seed})"
         with d.stage("Ingest") as st:
@@ -514,14 +499,9 @@ def _run_core(
             ingest_reports.append(rep)
             st.detail = f"loaded {rep.loaded}, rejected {rep.rejected}"
     with d.stage("Detect", required=False) as st:
-        run_detection = _optional("cibgraph.detect", "run_detection")
-        if run_detection is None:
-            st.status, st.detail = "skipped", "cibgraph.detect.run_detection is not installed"
-        else:
-            # Step timings as they happen, when this version of detection offers them.
-            accepts = inspect.signature(run_detection).parameters
-            options = {"progress": True} if "progress" in accepts else {}
-            st.detail = _short(_plain(run_detection(graph, **options)))
+        from cibgraph.detect import run_detection
+
+        st.detail = _short(_plain(run_detection(graph, progress=True)))
     return settings, graph
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -20,8 +19,6 @@ R = {"X-API-Key": READER_KEY}
 
 @pytest.fixture()
 def scenario(graph, tmp_path: Path):  # type: ignore[no-untyped-def]
-    if importlib.util.find_spec("cibgraph.detect.synth") is None:
-        pytest.skip("cibgraph.detect.synth (the scenario generator) is not installed yet")
     from cibgraph.detect import run_detection
     from cibgraph.detect.synth import generate
     from cibgraph.ingest import load_dataset

@@ -3,7 +3,6 @@ installed, the whole `cibgraph demo` end to end on a small scenario."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -94,8 +93,6 @@ def test_report_and_exports_from_a_graph(graph, tmp_path: Path) -> None:  # type
 @pytest.mark.slow
 def test_demo_end_to_end_small_scenario(graph, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """`cibgraph demo` on a small scenario ends with the report written and the API up."""
-    if importlib.util.find_spec("cibgraph.detect.synth") is None:
-        pytest.skip("cibgraph.detect.synth (the scenario generator) is not installed yet")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
