@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cibgraph.ingest import load_dataset
@@ -222,3 +223,24 @@ def test_mentions_move_from_stub_to_account_loaded_later(graph, tmp_path) -> Non
     before = fingerprint(graph)
     load_dataset(graph, first, progress=False)
     assert fingerprint(graph) == before
+
+
+def test_timestamps_are_stored_as_utc_datetimes(graph, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "accounts.jsonl").write_text(
+        json.dumps({"id": "x:1", "platform": "x", "handle": "a", "created_at": "2019-01-02"}) + "\n"
+    )
+    (tmp_path / "posts.jsonl").write_text(
+        json.dumps({"id": "x:p", "account_id": "x:1", "posted_at": "2020-02-02T10:00:00.25+01:00"})
+        + "\n"
+    )
+    load_dataset(graph, tmp_path, progress=False)
+    row = one(
+        graph,
+        "MATCH (a:Account {id: 'x:1'})-[:POSTED]->(p:Post) RETURN a.created_at AS c, "
+        "p.posted_at AS t, a.first_post_at AS f, p.posted_at = datetime($t) AS same",
+        t="2020-02-02T09:00:00.250Z",
+    )
+    assert row["same"] is True
+    assert row["t"].to_native() == datetime(2020, 2, 2, 9, 0, 0, 250000, tzinfo=UTC)
+    assert row["f"] == row["t"]
+    assert row["c"].to_native() == datetime(2019, 1, 2, tzinfo=UTC)

@@ -152,3 +152,19 @@ def test_image_from_path_computes_both_hashes() -> None:
         bytes.fromhex(props["phash"]), "big", signed=True
     )
     assert parse_image({"phash": "c3d4e5f6a7b8c9d0"}, None)["key"] == "phash:c3d4e5f6a7b8c9d0"
+
+
+def test_wire_row_sends_timestamps_as_iso_strings() -> None:
+    from cibgraph.ingest.writer import wire_row
+
+    row = validate(
+        "posts",
+        {"id": "x:p", "account_id": "x:1", "posted_at": "2020-02-02T10:00:00.5+01:00", "likes": 3},
+    ).row
+    wired = wire_row(row)
+    assert wired["times"] == {"posted_at": "2020-02-02T09:00:00.500000+00:00"}
+    assert "posted_at" not in wired["props"] and wired["props"]["likes"] == 3
+    assert row["props"]["posted_at"] == datetime(2020, 2, 2, 9, 0, 0, 500000, tzinfo=UTC)
+    assert (
+        wire_row(validate("follows", {"follower_id": "a", "followed_id": "b"}).row)["times"] == {}
+    )

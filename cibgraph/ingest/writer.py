@@ -10,11 +10,20 @@ and removed when the real record arrives.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from cibgraph.model import INTERACTION_KINDS, label, rel_type
 
 A, P, H, U, D, IMG = (label(x) for x in ("Account", "Post", "Hashtag", "Url", "Domain", "Image"))
+
+
+def _times(var: str) -> str:
+    # Timestamps travel as ISO 8601 strings in `row.times` and become DateTime
+    # values on the server: packing Python datetimes in the driver costs far
+    # more client CPU (tens of µs each) than the server's parse.
+    return f"FOREACH (k IN keys(row.times) | SET {var}[k] = datetime(row.times[k])) "
+
 
 _LINKS = (
     f"FOREACH (u IN row.urls | MERGE (x:{U} {{url: u.url}}) "
@@ -29,7 +38,8 @@ _TAGS = (
 
 ACCOUNTS = (
     f"UNWIND $rows AS row MERGE (a:{A} {{id: row.id}}) SET a += row.props REMOVE a.stub "
-    f"FOREACH (img IN row.images | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
+    + _times("a")
+    + f"FOREACH (img IN row.images | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
     f"MERGE (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i)) "
     # Mentions of this handle loaded before the account existed point at a stub
     # `<platform>:@<handle>`; they move here, so the graph does not depend on
@@ -49,12 +59,13 @@ POSTS = (
     f"UNWIND $rows AS row "
     f"MATCH (a:{A} {{id: row.account_id}}) "
     f"MERGE (src:{P} {{id: row.id}}) SET src += row.props REMOVE src.stub "
-    f"SET src.platform = coalesce(a.platform, src.platform) "
+    + _times("src")
+    + f"SET src.platform = coalesce(a.platform, src.platform) "
     f"MERGE (a)-[:{rel_type('POSTED')}]->(src) "
     "SET a.first_post_at = CASE WHEN a.first_post_at IS NULL "
-    "OR row.props.posted_at < a.first_post_at THEN row.props.posted_at ELSE a.first_post_at END, "
+    "OR src.posted_at < a.first_post_at THEN src.posted_at ELSE a.first_post_at END, "
     "a.last_post_at = CASE WHEN a.last_post_at IS NULL "
-    "OR row.props.posted_at > a.last_post_at THEN row.props.posted_at ELSE a.last_post_at END "
+    "OR src.posted_at > a.last_post_at THEN src.posted_at ELSE a.last_post_at END "
     + _TAGS
     + _LINKS
     + f"FOREACH (img IN row.media | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
@@ -80,7 +91,8 @@ POSTS = (
 
 ADS = (
     f"UNWIND $rows AS row MERGE (src:{label('Ad')} {{id: row.id}}) SET src += row.props "
-    f"MERGE (s:{label('Sponsor')} {{name_norm: row.sponsor_norm}}) "
+    + _times("src")
+    + f"MERGE (s:{label('Sponsor')} {{name_norm: row.sponsor_norm}}) "
     "ON CREATE SET s.name = row.sponsor, s.registered = false "
     f"MERGE (src)-[:{rel_type('SPONSORED_BY')}]->(s) "
     f"FOREACH (acc IN row.account_ids | MERGE (a:{A} {{id: acc}}) ON CREATE SET a.stub = true "
@@ -91,12 +103,13 @@ ADS = (
 
 SPONSORS = (
     f"UNWIND $rows AS row MERGE (s:{label('Sponsor')} {{name_norm: row.name_norm}}) "
-    "SET s.name = row.name, s.registered = true SET s += row.props"
+    "SET s.name = row.name, s.registered = true SET s += row.props " + _times("s")
 )
 
 REFERENCE_IMAGES = (
     f"UNWIND $rows AS row MERGE (r:{label('ReferenceImage')} {{id: row.id}}) SET r += row.props "
-    f"MERGE (i:{IMG} {{key: row.image.key}}) SET i += row.image.props "
+    + _times("r")
+    + f"MERGE (i:{IMG} {{key: row.image.key}}) SET i += row.image.props "
     f"MERGE (r)-[:{rel_type('DEPICTS')}]->(i)"
 )
 
@@ -106,7 +119,7 @@ def _interactions(rel: str) -> str:
         f"UNWIND $rows AS row "
         f"MERGE (a:{A} {{id: row.account_id}}) ON CREATE SET a.stub = true "
         f"MERGE (p:{P} {{id: row.post_id}}) ON CREATE SET p.stub = true "
-        f"MERGE (a)-[r:{rel_type(rel)} {{key: row.key}}]->(p) SET r += row.props"
+        f"MERGE (a)-[r:{rel_type(rel)} {{key: row.key}}]->(p) SET r += row.props " + _times("r")
     )
 
 
@@ -116,7 +129,7 @@ FOLLOWS = (
     f"UNWIND $rows AS row "
     f"MERGE (a:{A} {{id: row.follower_id}}) ON CREATE SET a.stub = true "
     f"MERGE (b:{A} {{id: row.followed_id}}) ON CREATE SET b.stub = true "
-    f"MERGE (a)-[f:{rel_type('FOLLOWS')}]->(b) SET f += row.props"
+    f"MERGE (a)-[f:{rel_type('FOLLOWS')}]->(b) SET f += row.props " + _times("f")
 )
 
 STATEMENTS = {
@@ -133,10 +146,20 @@ STATEMENTS = {
 EXISTING_ACCOUNTS = f"MATCH (a:{A}) WHERE a.id IN $ids AND a.stub IS NULL RETURN a.id AS id"
 
 
+def wire_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as sent: `props` without its timestamps, which go to `times` as ISO strings."""
+    props = row["props"]
+    times = {k: v.isoformat() for k, v in props.items() if isinstance(v, datetime)}
+    if times:
+        props = {k: v for k, v in props.items() if k not in times}
+    return {**row, "props": props, "times": times}
+
+
 def write_rows(graph: Any, kind: str, rows: list[dict[str, Any]]) -> None:
     """Write one batch of validated rows of one kind (one transaction per statement)."""
     if not rows:
         return
+    rows = [wire_row(r) for r in rows]
     if kind == "interactions":
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
