@@ -123,3 +123,20 @@ def test_rows_to_view_related_ids_and_sets() -> None:
         "e": "created_on 2020-02-01",
     }
     assert len(cohorts.edges) == 3  # a star per row
+
+
+def test_long_item_labels_are_cut_with_the_whole_text_in_the_tooltip() -> None:
+    long = "sha256:" + "ab" * 32
+    data = ViewData(
+        "t",
+        [
+            ViewNode("x:1", "a_very_long_account_handle_kept_whole", "Account", "g1", 1),
+            ViewNode("i:1", long, "Image", "", 1, key=long),
+        ],
+        [ViewEdge("x:1", "i:1")],
+    )
+    net, _ = build_network(data, browser_url=BROWSER)
+    by_id = {n["id"]: n for n in net.nodes}
+    assert by_id["x:1"]["label"] == "a_very_long_account_handle_kept_whole"
+    assert by_id["i:1"]["label"] == long[:23] + "…"
+    assert dict(by_id["i:1"]["tooltip"])["label"] == long

@@ -42,6 +42,15 @@ PALETTE = (
     "#d62728",
 )
 OTHER_COLOUR = "#c7c7c7"
+# Item labels (hashes, captions, URLs) are cut so a large view stays legible;
+# the whole text is in the tooltip.
+ITEM_LABEL_CHARS = 24
+
+
+def _short_label(text: str) -> str:
+    return text if len(text) <= ITEM_LABEL_CHARS else text[: ITEM_LABEL_CHARS - 1] + "…"
+
+
 # Shapes by label, so items (hashtags, URLs, images) stand apart from accounts.
 SHAPES = {
     "Account": "dot",
@@ -120,13 +129,16 @@ def build_network(
     colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
     net = Network(directed=False, cdn_resources="in_line")
     for n in nodes:
+        full_label = n.label or n.id
         tooltip = [("type", n.kind), ("id", n.key or n.id)]
+        if n.kind != "Account" and len(full_label) > ITEM_LABEL_CHARS:
+            tooltip.append(("label", full_label))
         tooltip += [(k, _text(v)) for k, v in n.props.items() if v is not None and v != ""]
         if n.group:
             tooltip.append(("group", n.group))
         net.add_node(
             n.id,
-            label=n.label or n.id,
+            label=_short_label(full_label) if n.kind != "Account" else full_label,
             shape=SHAPES.get(n.kind, "dot"),
             color=colours.get(n.group, OTHER_COLOUR),
             value=max(float(n.value), 1.0),
