@@ -113,3 +113,18 @@ def api_settings(base: Any, **extra: Any) -> Any:
             "cors_origins": values.get("CIBGRAPH_CORS_ORIGINS", ""),
         }
     )
+
+
+# Debian's Chromium only (no downloaded browser); without the background-networking
+# flags it tries to reach Google's hosts at every start.
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]

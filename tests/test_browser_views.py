@@ -15,21 +15,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from _serve_support import READER_KEY, XSS_BIO, api_settings, seed, write_catalogue
+from _serve_support import ARGS, CHROMIUM, READER_KEY, XSS_BIO, api_settings, seed, write_catalogue
 
 from cibgraph.viz.render import ViewData, ViewEdge, ViewNode, render_view
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 pytestmark = pytest.mark.browser
