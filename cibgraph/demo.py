@@ -334,16 +334,8 @@ def demo(
     settings = get_settings()
     out = out.resolve()
     try:
-        settings, index, reader_key, where = _investigate(
-            d,
-            settings,
-            out,
-            real_data=real_data,
-            scale=scale,
-            seed=seed,
-            data_dir=data_dir,
-            reset=reset,
-        )
+        opts = DemoOptions(real_data, scale, seed, data_dir, reset)
+        settings, index, reader_key, where = _investigate(d, settings, out, opts)
     except StageFailed as e:
         console.print(f"[red]The demo stopped at stage {e}.")
         raise typer.Exit(1) from e
@@ -366,31 +358,25 @@ def demo(
         )
 
 
+@dataclass(frozen=True)
+class DemoOptions:
+    """What the demo investigates, as given on the command line."""
+
+    real_data: bool
+    scale: float
+    seed: int
+    data_dir: Path | None
+    reset: bool
+
+
 def _investigate(
-    d: Demo,
-    settings: Settings,
-    out: Path,
-    *,
-    real_data: bool,
-    scale: float,
-    seed: int,
-    data_dir: Path | None,
-    reset: bool,
+    d: Demo, settings: Settings, out: Path, opts: DemoOptions
 ) -> tuple[Settings, Path, str, str]:
+    real_data, scale, seed, data_dir = opts.real_data, opts.scale, opts.seed, opts.data_dir
     ingest_reports: list[Any] = []
     evaluation: Any = None
     evaluation_note = "No ground truth for this data."
-    settings, graph = _run_core(
-        d,
-        settings,
-        out,
-        real_data=real_data,
-        scale=scale,
-        seed=seed,
-        data_dir=data_dir,
-        reset=reset,
-        ingest_reports=ingest_reports,
-    )
+    settings, graph = _run_core(d, settings, out, opts, ingest_reports)
     with graph:
         truth = out / "dataset" / "truth.json"
         from cibgraph.detect.evaluate import evaluate
@@ -424,16 +410,7 @@ def _investigate(
 
 
 def _run_core(
-    d: Demo,
-    settings: Settings,
-    out: Path,
-    *,
-    real_data: bool,
-    scale: float,
-    seed: int,
-    data_dir: Path | None,
-    reset: bool,
-    ingest_reports: list[Any],
+    d: Demo, settings: Settings, out: Path, opts: DemoOptions, ingest_reports: list[Any]
 ) -> tuple[Settings, Any]:
     from cibgraph.db import Graph
 
@@ -450,18 +427,17 @@ def _run_core(
     with d.stage("Schema") as st:
         from cibgraph.model import ensure_schema
 
-        if reset:
-            with graph.driver.session(database=graph.database) as s:
-                s.run(
-                    "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
-                ).consume()
+        if opts.reset:
+            from cibgraph.ingest.verify import wipe_graph
+
+            wipe_graph(graph)
             st.detail = "database emptied (--reset); "
         ensure_schema(graph)
         st.detail += "constraints and indexes in place"
     from cibgraph.ingest import load_dataset
 
-    if real_data:
-        root = data_dir or find_real_data()
+    if opts.real_data:
+        root = opts.data_dir or find_real_data()
         with d.stage("Locate real data") as st:
             if root is None or not Path(root).is_dir():
                 raise FileNotFoundError("no real-data folder (../shared/data); use --data-dir")
@@ -486,8 +462,8 @@ def _run_core(
         with d.stage("Synthesise a study-like scenario") as st:
             from cibgraph.detect.synth import generate
 
-            generate(dataset, scale=scale, seed=seed)
-            st.detail = f"{dataset} (scale {scale}, seed {seed})"
+            generate(dataset, scale=opts.scale, seed=opts.seed)
+            st.detail = f"{dataset} (scale {opts.scale}, seed {opts.seed})"
         with d.stage("Ingest") as st:
             rep = load_dataset(
                 graph,
