@@ -161,10 +161,17 @@ def test_wire_row_sends_timestamps_as_iso_strings() -> None:
         "posts",
         {"id": "x:p", "account_id": "x:1", "posted_at": "2020-02-02T10:00:00.5+01:00", "likes": 3},
     ).row
-    wired = wire_row(row)
-    assert wired["times"] == {"posted_at": "2020-02-02T09:00:00.500000+00:00"}
+    wired = wire_row(row, "posts")
+    assert wired["posted_at"] == "2020-02-02T09:00:00.500000+00:00"
     assert "posted_at" not in wired["props"] and wired["props"]["likes"] == 3
+    assert "times" not in wired
+    # Empty lists are not sent (the statements read them with coalesce).
+    assert row["hashtags"] == [] and "hashtags" not in wired
     assert row["props"]["posted_at"] == datetime(2020, 2, 2, 9, 0, 0, 500000, tzinfo=UTC)
+    other = wire_row(
+        validate("follows", {"follower_id": "a", "followed_id": "b", "since": "2020-01-01"}).row
+    )
+    assert other["times"] == {"since": "2020-01-01T00:00:00+00:00"}
     assert (
         wire_row(validate("follows", {"follower_id": "a", "followed_id": "b"}).row)["times"] == {}
     )

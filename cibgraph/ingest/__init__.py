@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cibgraph.ingest.loader import DEFAULT_BATCH_SIZE, IngestReport, Reject, load_sources
+from cibgraph.ingest.reader import ReaderMode
 
 FORMATS: tuple[str, ...] = (
     "canonical",
@@ -49,12 +50,15 @@ def load_dataset(
     rejects_path: Path | None = None,
     progress: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    reader_mode: ReaderMode = "auto",
 ) -> IngestReport:
     """Load `path` (a folder or a file) in format `fmt` into `graph`.
 
     Bad records are reported (file, line, field, reason) and, when
     `rejects_path` is given, written there; good records are always loaded.
     `tolerate_rejects` only decides `report.ok` (the CLI's exit status).
+    `reader_mode` says where parsing runs: a child process (`process`, the
+    default where the platform can fork) or a thread.
     """
     path = Path(path)
     if not path.exists():
@@ -71,6 +75,7 @@ def load_dataset(
         rejects_path=rejects_path,
         progress=progress,
         batch_size=batch_size,
+        reader_mode=reader_mode,
     )
 
 

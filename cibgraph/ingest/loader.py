@@ -5,10 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -16,9 +14,9 @@ from typing import IO, Any
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from cibgraph.ingest import records as rec
-from cibgraph.ingest import runs, writer
-from cibgraph.ingest.sources import ParseError, Source
+from cibgraph.ingest import reader, runs, writer
+from cibgraph.ingest.reader import ReaderMode, Reject
+from cibgraph.ingest.sources import Source
 from cibgraph.model import ensure_schema
 
 log = logging.getLogger(__name__)
@@ -28,19 +26,6 @@ DEFAULT_BATCH_SIZE = 2000
 # The report keeps this many rejects in memory; the rejects file has them all.
 MAX_REJECTS_IN_REPORT = 10_000
 MAX_WARNING_SAMPLES = 20
-
-
-@dataclass
-class Reject:
-    file: str
-    line: int
-    field: str
-    reason: str
-    raw: str = ""
-
-    def __iter__(self) -> Iterator[Any]:
-        # Unpacks as (file, line, field, reason).
-        return iter((self.file, self.line, self.field, self.reason))
 
 
 @dataclass
@@ -126,6 +111,7 @@ def load_sources(
     rejects_path: Path | None = None,
     progress: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    reader_mode: ReaderMode = "auto",
 ) -> IngestReport:
     t0 = time.perf_counter()
     ensure_schema(graph)
@@ -141,10 +127,16 @@ def load_sources(
     )
     runs.start_run(graph, rid, fmt, path)
     rejects_out = _RejectsFile(rejects_path)
-    # Hashes of the account ids this load wrote or found in the graph: a post's
-    # author must be among them. 8 bytes of state per account, not per post.
-    known_accounts: set[int] = set()
     per_file: dict[Path, dict[str, int]] = {}
+    # Authors looked up in the graph (posts of accounts loaded by an earlier run).
+    in_graph: dict[str, bool] = {}
+
+    def reject(r: Reject) -> None:
+        report.rejected += 1
+        per_file[Path(r.file)]["rejected"] += 1
+        if len(report.rejects) < MAX_REJECTS_IN_REPORT:
+            report.rejects.append(r)
+        rejects_out.write(r)
 
     progress_bar = Progress(
         TextColumn("[bold]{task.description}"),
@@ -154,100 +146,34 @@ def load_sources(
         disable=not progress,
         transient=False,
     )
-
-    lock = threading.Lock()
-
-    def reject(src: Source, line: int, fld: str, reason: str, raw: str) -> None:
-        r = Reject(str(src.file), line, fld, reason, raw)
-        with lock:
-            report.rejected += 1
-            per_file[src.file]["rejected"] += 1
-            if len(report.rejects) < MAX_REJECTS_IN_REPORT:
-                report.rejects.append(r)
-            rejects_out.write(r)
-
-    # One batch may span several files of the same kind (per-author CSVs hold
-    # a few hundred rows each); it is flushed when full or when the kind changes.
-    batch: list[tuple[Source, int, str, rec.Record]] = []
-    # Parsing and validating the next batch overlaps with writing this one: one
-    # writer thread takes batches in order (so accounts are in before posts),
-    # and the bounded queue keeps memory flat.
-    pending: queue.Queue[list[tuple[Source, int, str, rec.Record]] | None] = queue.Queue(2)
-    errors: list[BaseException] = []
-
-    def write(items: list[tuple[Source, int, str, rec.Record]]) -> None:
-        kind = items[0][0].kind
-        good = _check_authors(graph, items, known_accounts, reject)
-        writer.write_rows(graph, kind, [r.row for _, _, _, r in good])
-        if kind == "accounts":
-            known_accounts.update(hash(r.key) for _, _, _, r in good)
-        with lock:
-            report.loaded[kind] = report.loaded.get(kind, 0) + len(good)
-            for src, _, _, _ in good:
-                per_file[src.file]["records"] += 1
-        progress_bar.update(task, advance=len(items))
-
-    def write_loop() -> None:
-        while (items := pending.get()) is not None:
-            if errors:
-                continue  # drain after a failure; the main thread re-raises it
-            try:
-                write(items)
-            except BaseException as e:  # noqa: BLE001 - handed to the main thread
-                errors.append(e)
-
-    def flush() -> None:
-        if errors:
-            raise errors[0]
-        if batch:
-            pending.put(list(batch))
-            batch.clear()
-
-    thread = threading.Thread(target=write_loop, name="ingest-writer", daemon=True)
-
+    # The reader starts before the progress bar's refresh thread: a forked
+    # child should not inherit running threads.
+    incoming = reader.chunks(srcs, batch_size, reader_mode)
     try:
         with progress_bar:
             task = progress_bar.add_task("ingest", total=None)
-            thread.start()
-            for src in srcs:
-                if batch and batch[0][0].kind != src.kind:
-                    flush()
-                per_file.setdefault(src.file, {"records": 0, "rejected": 0})
-                progress_bar.update(task, description=f"{src.kind}: {src.file.name}")
-                seen: set[int] = set()
-                for line, raw, obj in src.items():
-                    if isinstance(obj, ParseError):
-                        reject(src, line, obj.field, obj.reason, raw)
-                        continue
-                    try:
-                        record = rec.validate(src.kind, obj, src.base_dir, trusted=src.trusted)
-                    except rec.RecordError as e:
-                        reject(src, line, e.field, e.reason, raw)
-                        continue
-                    if src.unique_ids and record.key is not None:
-                        h = hash(record.key)
-                        if h in seen:
-                            reason = f"duplicate id {record.key!r} in this file"
-                            reject(src, line, "id", reason, raw)
-                            continue
-                        seen.add(h)
-                    for w in record.warnings:
-                        report.warnings += 1
-                        if len(report.warning_samples) < MAX_WARNING_SAMPLES:
-                            report.warning_samples.append(f"{src.file}:{line}: {w}")
-                        log.warning("%s:%d: %s", src.file, line, w)
-                    batch.append((src, line, raw, record))
-                    if len(batch) >= batch_size:
-                        flush()
-            flush()
-            pending.put(None)
-            thread.join()
-            if errors:
-                raise errors[0]
+            for chunk in incoming:
+                for f in chunk.opened:
+                    per_file.setdefault(Path(f), {"records": 0, "rejected": 0})
+                progress_bar.update(task, description=chunk.label)
+                for r in chunk.rejects:
+                    reject(r)
+                for w in chunk.warnings:
+                    report.warnings += 1
+                    if len(report.warning_samples) < MAX_WARNING_SAMPLES:
+                        report.warning_samples.append(w)
+                    log.warning("%s", w)
+                rows = _drop_unknown_authors(graph, chunk, in_graph, reject)
+                writer.write_packed(graph, chunk.kind, rows, chunk.shared)
+                if rows:
+                    report.loaded[chunk.kind] = report.loaded.get(chunk.kind, 0) + len(rows)
+                for f, n in chunk.files.items():
+                    per_file[Path(f)]["records"] += n
+                progress_bar.update(task, advance=chunk.items)
     finally:
-        if thread.is_alive():
-            pending.put(None)
-            thread.join()
+        close = getattr(incoming, "close", None)
+        if close is not None:
+            close()
         rejects_out.close()
     report.files = {str(f): c for f, c in per_file.items()}
     runs.finish_run(graph, rid, report.loaded, report.rejected, per_file, digests)
@@ -255,26 +181,27 @@ def load_sources(
     return report
 
 
-def _check_authors(
-    graph: Any,
-    batch: list[tuple[Source, int, str, rec.Record]],
-    known: set[int],
-    reject: Callable[[Source, int, str, str, str], None],
-) -> list[tuple[Source, int, str, rec.Record]]:
-    """Drop (as rejects) posts whose author is neither in this dataset nor in the graph."""
-    if batch[0][0].kind != "posts":
-        return batch
-    unknown = sorted(
-        {r.account_ref for *_, r in batch if r.account_ref and hash(r.account_ref) not in known}
-    )
-    if unknown:
-        found = graph.read(writer.EXISTING_ACCOUNTS, {"ids": unknown})
-        known.update(hash(row["id"]) for row in found)
-    good = []
-    for src, line, raw, r in batch:
-        if r.account_ref is not None and hash(r.account_ref) not in known:
-            reason = f"unknown account {r.account_ref!r}: not in this dataset nor in the graph"
-            reject(src, line, "account_id", reason, raw)
-        else:
-            good.append((src, line, raw, r))
-    return good
+def _drop_unknown_authors(
+    graph: Any, chunk: reader.Chunk, in_graph: dict[str, bool], reject: Callable[[Reject], None]
+) -> list[dict[str, Any]]:
+    """The chunk's rows without (and rejecting) posts whose author is nowhere.
+
+    The reader has already passed every post whose author is in this dataset;
+    the others are looked up in the graph, where only a real account counts.
+    """
+    if not chunk.unknown_authors:
+        return chunk.rows
+    ask = sorted({u.account_id for u in chunk.unknown_authors} - in_graph.keys())
+    if ask:
+        found = {row["id"] for row in graph.read(writer.EXISTING_ACCOUNTS, {"ids": ask})}
+        in_graph.update((a, a in found) for a in ask)
+    drop = set()
+    for u in chunk.unknown_authors:
+        if not in_graph[u.account_id]:
+            drop.add(u.index)
+            chunk.files[u.file] -= 1
+            reason = f"unknown account {u.account_id!r}: not in this dataset nor in the graph"
+            reject(Reject(u.file, u.line, "account_id", reason, u.raw))
+    if not drop:
+        return chunk.rows
+    return [row for i, row in enumerate(chunk.rows) if i not in drop]

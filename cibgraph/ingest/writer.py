@@ -25,21 +25,26 @@ def _times(var: str) -> str:
     return f"FOREACH (k IN keys(row.times) | SET {var}[k] = datetime(row.times[k])) "
 
 
+def _each(var: str, field: str) -> str:
+    # Empty lists are not sent (see wire_row): a missing field is an empty list.
+    return f"FOREACH ({var} IN coalesce(row.{field}, []) | "
+
+
 _LINKS = (
-    f"FOREACH (u IN row.urls | MERGE (x:{U} {{url: u.url}}) "
+    _each("u", "urls") + f"MERGE (x:{U} {{url: u.url}}) "
     f"MERGE (src)-[:{rel_type('LINKS_TO')}]->(x) "
     f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
     f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn))) "
 )
 _TAGS = (
-    f"FOREACH (t IN row.hashtags | MERGE (h:{H} {{name: t}}) "
-    f"MERGE (src)-[:{rel_type('TAGGED')}]->(h)) "
+    _each("t", "hashtags") + f"MERGE (h:{H} {{name: t}}) MERGE (src)-[:{rel_type('TAGGED')}]->(h)) "
 )
 
 ACCOUNTS = (
     f"UNWIND $rows AS row MERGE (a:{A} {{id: row.id}}) SET a += row.props REMOVE a.stub "
     + _times("a")
-    + f"FOREACH (img IN row.images | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
+    + _each("img", "images")
+    + f"MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
     f"MERGE (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i)) "
     # Mentions of this handle loaded before the account existed point at a stub
     # `<platform>:@<handle>`; they move here, so the graph does not depend on
@@ -54,29 +59,45 @@ ACCOUNTS = (
 )
 
 POSTS = (
+    # Nodes that many posts share (hashtags, URLs, images, authors) come once
+    # per batch, in lists the rows index into: the server looks each up once
+    # per batch rather than once per post that uses it.
+    f"UNWIND $tags AS t MERGE (h:{H} {{name: t}}) WITH collect(h) AS tags "
+    f"CALL () {{ UNWIND $urls AS u MERGE (x:{U} {{url: u.url}}) "
+    f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
+    f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn)) RETURN collect(x) AS urls }} "
+    f"CALL () {{ UNWIND $images AS img MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
+    "RETURN collect(i) AS images } "
     # The loader has checked that every author exists (a real account), so
     # MATCH (cheaper than MERGE); the returned count proves no row was lost.
-    f"UNWIND $rows AS row "
-    f"MATCH (a:{A} {{id: row.account_id}}) "
-    f"MERGE (src:{P} {{id: row.id}}) SET src += row.props REMOVE src.stub "
-    + _times("src")
-    + f"SET src.platform = coalesce(a.platform, src.platform) "
+    # [a] keeps a missing author's place in the list (collect drops nulls).
+    f"CALL () {{ UNWIND $authors AS id OPTIONAL MATCH (a:{A} {{id: id}}) "
+    "RETURN collect([a]) AS authors } "
+    "UNWIND $rows AS row WITH row, authors[row.a][0] AS a, tags, urls, images "
+    "WHERE a IS NOT NULL "
+    f"MERGE (src:{P} {{id: row.id}}) SET src += row.props, "
+    "src.posted_at = datetime(row.posted_at) REMOVE src.stub "
+    f"SET src.platform = coalesce(a.platform, src.platform) "
     f"MERGE (a)-[:{rel_type('POSTED')}]->(src) "
     "SET a.first_post_at = CASE WHEN a.first_post_at IS NULL "
     "OR src.posted_at < a.first_post_at THEN src.posted_at ELSE a.first_post_at END, "
     "a.last_post_at = CASE WHEN a.last_post_at IS NULL "
     "OR src.posted_at > a.last_post_at THEN src.posted_at ELSE a.last_post_at END "
-    + _TAGS
-    + _LINKS
-    + f"FOREACH (img IN row.media | MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
-    f"MERGE (src)-[:{rel_type('HAS_MEDIA')}]->(i)) "
-    f"FOREACH (r IN row.repost_of | MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
+    "FOREACH (h IN [i IN coalesce(row.t, []) | tags[i]] | "
+    f"MERGE (src)-[:{rel_type('TAGGED')}]->(h)) "
+    "FOREACH (x IN [i IN coalesce(row.u, []) | urls[i]] | "
+    f"MERGE (src)-[:{rel_type('LINKS_TO')}]->(x)) "
+    "FOREACH (m IN [i IN coalesce(row.m, []) | images[i]] | "
+    f"MERGE (src)-[:{rel_type('HAS_MEDIA')}]->(m)) "
+    + _each("r", "repost_of")
+    + f"MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPOST_OF')}]->(t)) "
-    f"FOREACH (r IN row.reply_to | MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
+    + _each("r", "reply_to")
+    + f"MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPLY_TO')}]->(t)) "
     # Mentions resolve to a real account of the author's platform by handle;
     # an unknown handle becomes a stub account with a derived id.
-    "WITH src, a, row CALL (src, a, row) { UNWIND row.mentions AS h "
+    "WITH src, a, row CALL (src, a, row) { UNWIND coalesce(row.mentions, []) AS h "
     f"CALL (a, h) {{ OPTIONAL MATCH (m:{A} {{handle_norm: h}}) "
     "WHERE m.platform = a.platform AND m.stub IS NULL "
     "RETURN m ORDER BY m.id LIMIT 1 } "
@@ -95,9 +116,11 @@ ADS = (
     + f"MERGE (s:{label('Sponsor')} {{name_norm: row.sponsor_norm}}) "
     "ON CREATE SET s.name = row.sponsor, s.registered = false "
     f"MERGE (src)-[:{rel_type('SPONSORED_BY')}]->(s) "
-    f"FOREACH (acc IN row.account_ids | MERGE (a:{A} {{id: acc}}) ON CREATE SET a.stub = true "
+    + _each("acc", "account_ids")
+    + f"MERGE (a:{A} {{id: acc}}) ON CREATE SET a.stub = true "
     f"MERGE (a)-[:{rel_type('BOUGHT')}]->(src)) "
-    f"FOREACH (pp IN row.promoted | MERGE (t:{P} {{id: pp}}) ON CREATE SET t.stub = true "
+    + _each("pp", "promoted")
+    + f"MERGE (t:{P} {{id: pp}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('PROMOTED')}]->(t)) " + _LINKS + _TAGS
 )
 
@@ -146,20 +169,90 @@ STATEMENTS = {
 EXISTING_ACCOUNTS = f"MATCH (a:{A}) WHERE a.id IN $ids AND a.stub IS NULL RETURN a.id AS id"
 
 
-def wire_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The row as sent: `props` without its timestamps, which go to `times` as ISO strings."""
+def wire_row(row: dict[str, Any], kind: str = "") -> dict[str, Any]:
+    """The row as sent: no empty lists, and `props` without its timestamps.
+
+    Timestamps go as ISO strings: a post's `posted_at` on its own (the hot
+    path), any other in `times`. Every byte the server unpacks costs time.
+    """
     props = row["props"]
+    out = {k: v for k, v in row.items() if not (isinstance(v, list) and not v)}
     times = {k: v.isoformat() for k, v in props.items() if isinstance(v, datetime)}
     if times:
         props = {k: v for k, v in props.items() if k not in times}
-    return {**row, "props": props, "times": times}
+    out["props"] = props
+    if kind == "posts":
+        out["posted_at"] = times.pop("posted_at")
+        # The posts statement has no `times`: anything else stays a native value.
+        props.update((k, row["props"][k]) for k in times)
+    else:
+        out["times"] = times
+    return out
+
+
+class BatchPacker:
+    """Turns one batch's validated rows into what is sent (see `wire_row`).
+
+    For posts, the nodes they share are listed once (`shared()`) and each row
+    refers to them by position: `a` (author), `t` (hashtags), `u` (URLs),
+    `m` (media).
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._authors: dict[str, int] = {}
+        self._tags: dict[str, int] = {}
+        # The same URL or image may come with different details (an adapter's
+        # domain, a second hash): each variant is sent, MERGE joins them.
+        self._urls: dict[tuple[str, tuple[str, ...]], int] = {}
+        self._images: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
+
+    def pack(self, row: dict[str, Any]) -> dict[str, Any]:
+        out = wire_row(row, self.kind)
+        if self.kind != "posts":
+            return out
+        out["a"] = _index(self._authors, out.pop("account_id"))
+        if tags := out.pop("hashtags", None):
+            out["t"] = [_index(self._tags, t) for t in tags]
+        if urls := out.pop("urls", None):
+            out["u"] = [_index(self._urls, (u["url"], tuple(u["domains"]))) for u in urls]
+        if media := out.pop("media", None):
+            out["m"] = [
+                _index(self._images, (m["key"], tuple(sorted(m["props"].items())))) for m in media
+            ]
+        return out
+
+    def shared(self) -> dict[str, list[Any]]:
+        if self.kind != "posts":
+            return {}
+        return {
+            "authors": list(self._authors),
+            "tags": list(self._tags),
+            "urls": [{"url": u, "domains": list(d)} for u, d in self._urls],
+            "images": [{"key": k, "props": dict(p)} for k, p in self._images],
+        }
+
+
+def _index(seen: dict[Any, int], key: Any) -> int:
+    i = seen.get(key)
+    if i is None:
+        i = seen[key] = len(seen)
+    return i
 
 
 def write_rows(graph: Any, kind: str, rows: list[dict[str, Any]]) -> None:
     """Write one batch of validated rows of one kind (one transaction per statement)."""
+    packer = BatchPacker(kind)
+    packed = [packer.pack(r) for r in rows]
+    write_packed(graph, kind, packed, packer.shared())
+
+
+def write_packed(
+    graph: Any, kind: str, rows: list[dict[str, Any]], shared: dict[str, list[Any]]
+) -> None:
+    """Like `write_rows`, for rows and shared nodes from a `BatchPacker`."""
     if not rows:
         return
-    rows = [wire_row(r) for r in rows]
     if kind == "interactions":
         by_kind: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
@@ -168,7 +261,7 @@ def write_rows(graph: Any, kind: str, rows: list[dict[str, Any]]) -> None:
             _run(graph, INTERACTIONS[k], [part])
         return
     if kind == "posts":
-        written = graph.write(POSTS, {"rows": rows})[0]["written"]
+        written = graph.write(POSTS, {"rows": rows, **shared})[0]["written"]
         if written != len(rows):
             raise WriteError(
                 f"{len(rows) - written} of {len(rows)} posts were not written: "

@@ -1,0 +1,266 @@
+"""The reading half of a load: sources → validated rows, in chunks, off the writer's back.
+
+`read_chunks` is pure Python and needs no database: it parses, validates and
+turns records into the rows the writer sends, and collects what went wrong on
+the way (rejects, warnings). `chunks` runs it in a child process when the
+platform can fork, so parsing never competes with the writer for the GIL: a
+writer that waits for the GIL leaves the server idle (see docs/ingest.md).
+Elsewhere it runs in a thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import threading
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from cibgraph.ingest import records as rec
+from cibgraph.ingest import writer
+from cibgraph.ingest.sources import ParseError, Source
+
+log = logging.getLogger(__name__)
+
+ReaderMode = Literal["auto", "process", "thread"]
+# Chunks in flight between reader and writer: enough to never starve the
+# writer, few enough to keep memory flat.
+QUEUE_DEPTH = 4
+_POLL_SECONDS = 1.0
+
+
+@dataclass
+class Reject:
+    file: str
+    line: int
+    field: str
+    reason: str
+    raw: str = ""
+
+    def __iter__(self) -> Iterator[Any]:
+        # Unpacks as (file, line, field, reason).
+        return iter((self.file, self.line, self.field, self.reason))
+
+
+@dataclass
+class UnknownAuthor:
+    """A post whose author is not in this dataset: the writer looks it up in the graph."""
+
+    index: int  # in the chunk's rows
+    file: str
+    line: int
+    raw: str
+    account_id: str
+
+
+@dataclass
+class Chunk:
+    """One batch of rows of one kind, ready to send, with what the reader saw on the way."""
+
+    kind: str = ""
+    label: str = ""
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # rows per file
+    opened: list[str] = field(default_factory=list)  # files started in this chunk
+    unknown_authors: list[UnknownAuthor] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    items: int = 0  # lines read, good or bad (for the progress bar)
+    shared: dict[str, list[Any]] = field(default_factory=dict)  # see writer.BatchPacker
+
+
+def read_chunks(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
+    """Parse and validate every source in order; a chunk is yielded when full.
+
+    A chunk may span several files of the same kind (per-author CSVs hold a
+    few hundred rows each) and never mixes kinds, so the writer, taking chunks
+    in order, has every account in before the posts that need it.
+    """
+    # Hashes of the account ids in this dataset: 8 bytes per account, not per post.
+    known_accounts: set[int] = set()
+    chunk = Chunk()
+    packer = writer.BatchPacker("")
+    for src in srcs:
+        if chunk.rows and chunk.kind != src.kind:
+            chunk.shared = packer.shared()
+            yield chunk
+            chunk = Chunk()
+        if packer.kind != src.kind:
+            packer = writer.BatchPacker(src.kind)
+        chunk.kind = src.kind
+        chunk.label = f"{src.kind}: {src.file.name}"
+        file = str(src.file)
+        chunk.opened.append(file)
+        seen: set[int] = set()
+        for line, raw, obj in src.items():
+            chunk.items += 1
+            record = _record(src, file, line, raw, obj, seen, chunk)
+            if record is not None:
+                if src.kind == "accounts" and record.key is not None:
+                    known_accounts.add(hash(record.key))
+                elif (ref := record.account_ref) is not None and hash(ref) not in known_accounts:
+                    unknown = UnknownAuthor(len(chunk.rows), file, line, raw, ref)
+                    chunk.unknown_authors.append(unknown)
+                chunk.rows.append(packer.pack(record.row))
+                chunk.files[file] = chunk.files.get(file, 0) + 1
+            # Rejects count too, so a file of nothing but bad lines stays bounded.
+            if len(chunk.rows) + len(chunk.rejects) >= batch_size:
+                chunk.shared = packer.shared()
+                yield chunk
+                chunk = Chunk(kind=src.kind, label=chunk.label)
+                packer = writer.BatchPacker(src.kind)
+    chunk.shared = packer.shared()
+    yield chunk
+
+
+def _record(
+    src: Source, file: str, line: int, raw: str, obj: Any, seen: set[int], chunk: Chunk
+) -> rec.Record | None:
+    if isinstance(obj, ParseError):
+        chunk.rejects.append(Reject(file, line, obj.field, obj.reason, raw))
+        return None
+    try:
+        record = rec.validate(src.kind, obj, src.base_dir, trusted=src.trusted)
+    except rec.RecordError as e:
+        chunk.rejects.append(Reject(file, line, e.field, e.reason, raw))
+        return None
+    if src.unique_ids and record.key is not None:
+        h = hash(record.key)
+        if h in seen:
+            reason = f"duplicate id {record.key!r} in this file"
+            chunk.rejects.append(Reject(file, line, "id", reason, raw))
+            return None
+        seen.add(h)
+    chunk.warnings.extend(f"{file}:{line}: {w}" for w in record.warnings)
+    return record
+
+
+# --- running the reader beside the writer --------------------------------------
+
+
+class ReaderError(RuntimeError):
+    """The reader process stopped without finishing or reporting an error."""
+
+
+@dataclass
+class _Failure:
+    error: BaseException
+
+
+def _picklable(e: BaseException) -> BaseException:
+    """The exception itself when it survives a trip through pickle, else a RuntimeError."""
+    try:
+        pickle.loads(pickle.dumps(e))
+        out = e
+    except Exception:  # noqa: BLE001 - any pickling problem
+        out = RuntimeError(f"{type(e).__name__}: {e}")
+    out.add_note("in the ingest reader:\n" + "".join(traceback.format_exception(e)).rstrip())
+    return out
+
+
+def resolve_mode(mode: ReaderMode) -> Literal["process", "thread"]:
+    if mode == "auto":
+        return "process" if "fork" in multiprocessing.get_all_start_methods() else "thread"
+    return mode
+
+
+def chunks(srcs: list[Source], batch_size: int, mode: ReaderMode = "auto") -> Iterator[Chunk]:
+    """`read_chunks` running ahead of the caller, in a child process or a thread."""
+    if resolve_mode(mode) == "process":
+        return _in_process(srcs, batch_size)
+    return _in_thread(srcs, batch_size)
+
+
+def _in_process(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
+    # fork: the child inherits the sources (closures over open adapters) as they
+    # are, with nothing to pickle but the chunks it sends back.
+    ctx = multiprocessing.get_context("fork")
+    q: Any = ctx.Queue(maxsize=QUEUE_DEPTH)
+    proc = ctx.Process(
+        target=_child,
+        args=(q, srcs, batch_size, os.getpid()),
+        name="cibgraph-ingest-reader",
+        daemon=True,
+    )
+    proc.start()
+    try:
+        while True:
+            try:
+                msg = q.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                if not proc.is_alive():
+                    code = proc.exitcode
+                    why = f"the ingest reader stopped unexpectedly (exit code {code})"
+                    raise ReaderError(why) from None
+                continue
+            if msg is None:
+                return
+            if isinstance(msg, _Failure):
+                raise msg.error
+            yield msg
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(10)
+        q.close()
+        q.cancel_join_thread()
+
+
+def _child(q: Any, srcs: list[Source], batch_size: int, parent: int) -> None:
+    def put(msg: object) -> None:
+        while True:
+            try:
+                q.put(msg, timeout=_POLL_SECONDS)
+                return
+            except queue.Full:
+                # The writer was killed (kill -9 leaves no chance to stop us).
+                if os.getppid() != parent:
+                    os._exit(1)
+
+    try:
+        for chunk in read_chunks(srcs, batch_size):
+            put(chunk)
+        put(None)
+    except BaseException as e:  # noqa: BLE001 - handed to the writer, which raises it
+        put(_Failure(_picklable(e)))
+    q.close()
+    q.join_thread()
+
+
+def _in_thread(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
+    q: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=QUEUE_DEPTH)
+    stop = threading.Event()
+
+    def put(msg: Chunk | _Failure | None) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(msg, timeout=_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def run() -> None:
+        try:
+            for chunk in read_chunks(srcs, batch_size):
+                if not put(chunk):
+                    return
+            put(None)
+        except BaseException as e:  # noqa: BLE001 - handed to the writer, which raises it
+            put(_Failure(e))
+
+    thread = threading.Thread(target=run, name="cibgraph-ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while (msg := q.get()) is not None:
+            if isinstance(msg, _Failure):
+                raise msg.error
+            yield msg
+    finally:
+        stop.set()
+        thread.join(10)
