@@ -244,3 +244,18 @@ def test_timestamps_are_stored_as_utc_datetimes(graph, tmp_path) -> None:  # typ
     assert row["t"].to_native() == datetime(2020, 2, 2, 9, 0, 0, 250000, tzinfo=UTC)
     assert row["f"] == row["t"]
     assert row["c"].to_native() == datetime(2019, 1, 2, tzinfo=UTC)
+
+
+def test_reader_in_a_thread_or_a_process_builds_the_same_graph(graph, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from cibgraph.ingest.generate import generate_dataset
+    from cibgraph.ingest.verify import wipe_graph
+
+    data = tmp_path / "data"
+    generate_dataset(data, accounts=300, posts=3000, interactions=300, follows=200, seed=7)
+    prints = []
+    for mode in ("process", "thread"):
+        wipe_graph(graph)
+        report = load_dataset(graph, data, progress=False, batch_size=700, reader_mode=mode)
+        assert report.rejected == 0 and report.loaded["posts"] == 3000
+        prints.append(fingerprint(graph))
+    assert prints[0] == prints[1]

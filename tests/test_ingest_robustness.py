@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from cibgraph.ingest import load_dataset
@@ -49,8 +50,13 @@ def test_kill_minus_nine_then_rerun_equals_one_clean_run(graph, tmp_path) -> Non
         while _post_count(graph) < 3000 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         assert proc.poll() is None, "the load finished before it could be killed"
+        readers = psutil.Process(proc.pid).children()
+        assert [r.name() for r in readers], "no reader process"
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
+        # The reader notices its writer is gone and stops too.
+        _, alive = psutil.wait_procs(readers, timeout=15)
+        assert not alive, alive
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -74,7 +80,9 @@ from cibgraph.ingest import load_dataset
 with Graph() as g:
     r = load_dataset(g, Path(sys.argv[1]), progress=False)
 assert r.rejected == 0, r.rejects[:3]
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# The reader runs in a child process: the peak is the larger of the two.
+who = (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+print(max(resource.getrusage(w).ru_maxrss for w in who))
 """
 
 
