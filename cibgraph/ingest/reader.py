@@ -187,28 +187,61 @@ def _in_process(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
         name="cibgraph-ingest-reader",
         daemon=True,
     )
-    proc.start()
-    try:
-        while True:
+    local: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def receive() -> None:
+        # Unpickling a chunk takes milliseconds; done here, it overlaps with
+        # the writer waiting on the server instead of delaying the next batch.
+        while not stop.is_set():
             try:
                 msg = q.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 if not proc.is_alive():
                     code = proc.exitcode
                     why = f"the ingest reader stopped unexpectedly (exit code {code})"
-                    raise ReaderError(why) from None
+                    _put(local, _Failure(ReaderError(why)), stop)
+                    return
                 continue
-            if msg is None:
+            except BaseException as e:  # noqa: BLE001 - handed to the writer
+                _put(local, _Failure(e), stop)
                 return
-            if isinstance(msg, _Failure):
-                raise msg.error
-            yield msg
+            if not _put(local, msg, stop) or msg is None or isinstance(msg, _Failure):
+                return
+
+    proc.start()
+    receiver = threading.Thread(target=receive, name="cibgraph-ingest-receiver", daemon=True)
+    receiver.start()
+    try:
+        yield from _drain(local)
     finally:
+        stop.set()
+        receiver.join(10)
         if proc.is_alive():
             proc.terminate()
         proc.join(10)
         q.close()
         q.cancel_join_thread()
+
+
+def _put(
+    q: queue.Queue[Chunk | _Failure | None], msg: Chunk | _Failure | None, stop: threading.Event
+) -> bool:
+    """Put unless told to stop (the writer gave up); True when the message was put."""
+    while not stop.is_set():
+        try:
+            q.put(msg, timeout=_POLL_SECONDS)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _drain(q: queue.Queue[Chunk | _Failure | None]) -> Iterator[Chunk]:
+    while (msg := q.get()) is not None:
+        if isinstance(msg, _Failure):
+            raise msg.error
+        yield msg
 
 
 def _child(q: Any, srcs: list[Source], batch_size: int, parent: int) -> None:
@@ -236,31 +269,19 @@ def _in_thread(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
     q: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=QUEUE_DEPTH)
     stop = threading.Event()
 
-    def put(msg: Chunk | _Failure | None) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(msg, timeout=_POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
-
     def run() -> None:
         try:
             for chunk in read_chunks(srcs, batch_size):
-                if not put(chunk):
+                if not _put(q, chunk, stop):
                     return
-            put(None)
+            _put(q, None, stop)
         except BaseException as e:  # noqa: BLE001 - handed to the writer, which raises it
-            put(_Failure(e))
+            _put(q, _Failure(e), stop)
 
     thread = threading.Thread(target=run, name="cibgraph-ingest-reader", daemon=True)
     thread.start()
     try:
-        while (msg := q.get()) is not None:
-            if isinstance(msg, _Failure):
-                raise msg.error
-            yield msg
+        yield from _drain(q)
     finally:
         stop.set()
         thread.join(10)
