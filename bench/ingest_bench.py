@@ -213,7 +213,7 @@ def main() -> int:
     )
     ap.add_argument("--naive-posts", type=int, default=3000)
     ap.add_argument(
-        "--rounds", type=int, default=2, help="runs of each batched loader; the best counts"
+        "--rounds", type=int, default=3, help="runs of each batched loader; the best counts"
     )
     ap.add_argument("--data", type=Path, default=None, help="reuse/keep the generated data here")
     ap.add_argument(

@@ -58,7 +58,7 @@ def load_dataset(
     `rejects_path` is given, written there; good records are always loaded.
     `tolerate_rejects` only decides `report.ok` (the CLI's exit status).
     `reader_mode` says where parsing runs: a child process (`process`, the
-    default where the platform can fork) or a thread.
+    default on Linux) or a thread (elsewhere).
     """
     path = Path(path)
     if not path.exists():

@@ -2,8 +2,8 @@
 
 `read_chunks` is pure Python and needs no database: it parses, validates and
 turns records into the rows the writer sends, and collects what went wrong on
-the way (rejects, warnings). `chunks` runs it in a child process when the
-platform can fork, so parsing never competes with the writer for the GIL: a
+the way (rejects, warnings). `chunks` runs it in a child process on Linux
+(forked), so parsing never competes with the writer for the GIL: a
 writer that waits for the GIL leaves the server idle (see docs/ingest.md).
 Elsewhere it runs in a thread.
 """
@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import sys
 import threading
 import traceback
 from collections.abc import Iterator
@@ -165,7 +166,9 @@ def _picklable(e: BaseException) -> BaseException:
 
 def resolve_mode(mode: ReaderMode) -> Literal["process", "thread"]:
     if mode == "auto":
-        return "process" if "fork" in multiprocessing.get_all_start_methods() else "thread"
+        # fork is safe on Linux; on macOS it is available but not safe with
+        # every library, and Windows has none.
+        return "process" if sys.platform.startswith("linux") else "thread"
     return mode
 
 
