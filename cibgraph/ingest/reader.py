@@ -18,7 +18,7 @@ import queue
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -172,59 +172,74 @@ def resolve_mode(mode: ReaderMode) -> Literal["process", "thread"]:
     return mode
 
 
-def chunks(srcs: list[Source], batch_size: int, mode: ReaderMode = "auto") -> Iterator[Chunk]:
-    """`read_chunks` running ahead of the caller, in a child process or a thread."""
+def chunks(srcs: list[Source], batch_size: int, mode: ReaderMode = "auto") -> Iterable[Chunk]:
+    """`read_chunks` running ahead of the caller, in a child process or a thread.
+
+    The process starts at once; call `close()` on the result (when it has
+    one) if you stop before the end.
+    """
     if resolve_mode(mode) == "process":
-        return _in_process(srcs, batch_size)
+        return _InProcess(srcs, batch_size)
     return _in_thread(srcs, batch_size)
 
 
-def _in_process(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
-    # fork: the child inherits the sources (closures over open adapters) as they
-    # are, with nothing to pickle but the chunks it sends back.
-    ctx = multiprocessing.get_context("fork")
-    q: Any = ctx.Queue(maxsize=QUEUE_DEPTH)
-    proc = ctx.Process(
-        target=_child,
-        args=(q, srcs, batch_size, os.getpid()),
-        name="cibgraph-ingest-reader",
-        daemon=True,
-    )
-    local: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=2)
-    stop = threading.Event()
+class _InProcess:
+    """The reader in a forked child, started at once (before the caller starts threads)."""
 
-    def receive() -> None:
+    def __init__(self, srcs: list[Source], batch_size: int) -> None:
+        # fork: the child inherits the sources (closures over open adapters) as
+        # they are, with nothing to pickle but the chunks it sends back.
+        ctx = multiprocessing.get_context("fork")
+        self._q: Any = ctx.Queue(maxsize=QUEUE_DEPTH)
+        self._proc = ctx.Process(
+            target=_child,
+            args=(self._q, srcs, batch_size, os.getpid()),
+            name="cibgraph-ingest-reader",
+            daemon=True,
+        )
+        self._local: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._proc.start()
+        self._receiver = threading.Thread(
+            target=self._receive, name="cibgraph-ingest-receiver", daemon=True
+        )
+        self._receiver.start()
+
+    def _receive(self) -> None:
         # Unpickling a chunk takes milliseconds; done here, it overlaps with
         # the writer waiting on the server instead of delaying the next batch.
-        while not stop.is_set():
+        while not self._stop.is_set():
             try:
-                msg = q.get(timeout=_POLL_SECONDS)
+                msg = self._q.get(timeout=_POLL_SECONDS)
             except queue.Empty:
-                if not proc.is_alive():
-                    code = proc.exitcode
+                if not self._proc.is_alive():
+                    code = self._proc.exitcode
                     why = f"the ingest reader stopped unexpectedly (exit code {code})"
-                    _put(local, _Failure(ReaderError(why)), stop)
+                    _put(self._local, _Failure(ReaderError(why)), self._stop)
                     return
                 continue
             except BaseException as e:  # noqa: BLE001 - handed to the writer
-                _put(local, _Failure(e), stop)
+                _put(self._local, _Failure(e), self._stop)
                 return
-            if not _put(local, msg, stop) or msg is None or isinstance(msg, _Failure):
+            if not _put(self._local, msg, self._stop) or msg is None:
+                return
+            if isinstance(msg, _Failure):
                 return
 
-    proc.start()
-    receiver = threading.Thread(target=receive, name="cibgraph-ingest-receiver", daemon=True)
-    receiver.start()
-    try:
-        yield from _drain(local)
-    finally:
-        stop.set()
-        receiver.join(10)
-        if proc.is_alive():
-            proc.terminate()
-        proc.join(10)
-        q.close()
-        q.cancel_join_thread()
+    def __iter__(self) -> Iterator[Chunk]:
+        try:
+            yield from _drain(self._local)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._receiver.join(10)
+        if self._proc.is_alive():
+            self._proc.terminate()
+        self._proc.join(10)
+        self._q.close()
+        self._q.cancel_join_thread()
 
 
 def _put(
