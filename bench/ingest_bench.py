@@ -204,6 +204,14 @@ def counts(graph: Graph) -> dict[str, int]:
     return graph.counts()
 
 
+def _show(loader: str, records: int, seconds: float, graph_counts: dict[str, int]) -> None:
+    print(
+        f"{loader + ':':<17}{records:,} records in {seconds:.1f} s = "
+        f"{records / seconds:,.0f} rec/s {graph_counts}",
+        flush=True,
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--accounts", type=int, default=20_000)
@@ -255,19 +263,11 @@ def main() -> int:
                     ours_times.append(time.perf_counter() - t)
                     assert report.rejected == 0
                     ours_counts = counts(graph)
-                    print(
-                        f"cibgraph ingest: {total:,} records in {ours_times[-1]:.1f} s = "
-                        f"{total / ours_times[-1]:,.0f} rec/s {ours_counts}",
-                        flush=True,
-                    )
+                    _show("cibgraph ingest", total, ours_times[-1], ours_counts)
                 else:
                     csv_times.append(run_load_csv(graph, args.batch))
                     csv_counts = counts(graph)
-                    print(
-                        f"LOAD CSV:        {total:,} records in {csv_times[-1]:.1f} s = "
-                        f"{total / csv_times[-1]:,.0f} rec/s {csv_counts}",
-                        flush=True,
-                    )
+                    _show("LOAD CSV", total, csv_times[-1], csv_counts)
         ours, csv_s = min(ours_times), min(csv_times)
 
         wipe_graph(graph)

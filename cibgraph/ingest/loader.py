@@ -171,9 +171,7 @@ def load_sources(
                     per_file[Path(f)]["records"] += n
                 progress_bar.update(task, advance=chunk.items)
     finally:
-        close = getattr(incoming, "close", None)
-        if close is not None:
-            close()
+        incoming.close()
         rejects_out.close()
     report.files = {str(f): c for f, c in per_file.items()}
     runs.finish_run(graph, rid, report.loaded, report.rejected, per_file, digests)

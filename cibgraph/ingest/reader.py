@@ -10,7 +10,6 @@ Elsewhere it runs in a thread.
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import pickle
@@ -18,15 +17,13 @@ import queue
 import sys
 import threading
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from cibgraph.ingest import records as rec
 from cibgraph.ingest import writer
 from cibgraph.ingest.sources import ParseError, Source
-
-log = logging.getLogger(__name__)
 
 ReaderMode = Literal["auto", "process", "thread"]
 # Chunks in flight between reader and writer: enough to never starve the
@@ -172,11 +169,18 @@ def resolve_mode(mode: ReaderMode) -> Literal["process", "thread"]:
     return mode
 
 
-def chunks(srcs: list[Source], batch_size: int, mode: ReaderMode = "auto") -> Iterable[Chunk]:
+class ChunkStream(Protocol):
+    """Chunks as they arrive; `close()` stops the reader (call it if you stop early)."""
+
+    def __iter__(self) -> Iterator[Chunk]: ...
+
+    def close(self) -> None: ...
+
+
+def chunks(srcs: list[Source], batch_size: int, mode: ReaderMode = "auto") -> ChunkStream:
     """`read_chunks` running ahead of the caller, in a child process or a thread.
 
-    The process starts at once; call `close()` on the result (when it has
-    one) if you stop before the end.
+    The process starts at once, before the caller starts any thread of its own.
     """
     if resolve_mode(mode) == "process":
         return _InProcess(srcs, batch_size)
@@ -221,9 +225,7 @@ class _InProcess:
             except BaseException as e:  # noqa: BLE001 - handed to the writer
                 _put(self._local, _Failure(e), self._stop)
                 return
-            if not _put(self._local, msg, self._stop) or msg is None:
-                return
-            if isinstance(msg, _Failure):
+            if not _put(self._local, msg, self._stop) or msg is None or isinstance(msg, _Failure):
                 return
 
     def __iter__(self) -> Iterator[Chunk]:
@@ -283,7 +285,7 @@ def _child(q: Any, srcs: list[Source], batch_size: int, parent: int) -> None:
     q.join_thread()
 
 
-def _in_thread(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
+def _in_thread(srcs: list[Source], batch_size: int) -> Generator[Chunk, None, None]:
     q: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=QUEUE_DEPTH)
     stop = threading.Event()
 

@@ -30,11 +30,14 @@ def _each(var: str, field: str) -> str:
     return f"FOREACH ({var} IN coalesce(row.{field}, []) | "
 
 
+# URL `x` (from map `u`) on its domains.
+_URL_DOMAINS = (
+    f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
+    f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn)) "
+)
 _LINKS = (
     _each("u", "urls") + f"MERGE (x:{U} {{url: u.url}}) "
-    f"MERGE (src)-[:{rel_type('LINKS_TO')}]->(x) "
-    f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
-    f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn))) "
+    f"MERGE (src)-[:{rel_type('LINKS_TO')}]->(x) " + _URL_DOMAINS + ") "
 )
 _TAGS = (
     _each("t", "hashtags") + f"MERGE (h:{H} {{name: t}}) MERGE (src)-[:{rel_type('TAGGED')}]->(h)) "
@@ -64,8 +67,8 @@ POSTS = (
     # per batch rather than once per post that uses it.
     f"UNWIND $tags AS t MERGE (h:{H} {{name: t}}) WITH collect(h) AS tags "
     f"CALL () {{ UNWIND $urls AS u MERGE (x:{U} {{url: u.url}}) "
-    f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
-    f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn)) RETURN collect(x) AS urls }} "
+    + _URL_DOMAINS
+    + "RETURN collect(x) AS urls } "
     f"CALL () {{ UNWIND $images AS img MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
     "RETURN collect(i) AS images } "
     # The loader has checked that every author exists (a real account), so
@@ -175,18 +178,16 @@ def wire_row(row: dict[str, Any], kind: str = "") -> dict[str, Any]:
     Timestamps go as ISO strings: a post's `posted_at` on its own (the hot
     path), any other in `times`. Every byte the server unpacks costs time.
     """
-    props = row["props"]
     out = {k: v for k, v in row.items() if not (isinstance(v, list) and not v)}
-    times = {k: v.isoformat() for k, v in props.items() if isinstance(v, datetime)}
-    if times:
-        props = {k: v for k, v in props.items() if k not in times}
-    out["props"] = props
+    props = dict(row["props"])
     if kind == "posts":
-        out["posted_at"] = times.pop("posted_at")
-        # The posts statement has no `times`: anything else stays a native value.
-        props.update((k, row["props"][k]) for k in times)
+        # The posts statement has no `times`: any other timestamp stays a native value.
+        out["posted_at"] = props.pop("posted_at").isoformat()
     else:
-        out["times"] = times
+        out["times"] = {k: v.isoformat() for k, v in props.items() if isinstance(v, datetime)}
+        for k in out["times"]:
+            del props[k]
+    out["props"] = props
     return out
 
 
