@@ -7,6 +7,8 @@ read-only transaction (read routing) with a timeout.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -83,6 +85,36 @@ class Graph:
             routing_=RoutingControl.WRITE,
         )
         return [r.data() for r in records]
+
+    def write_now(
+        self, cypher: str, params: dict[str, Any] | None = None, *, attempts: int = 30
+    ) -> list[dict[str, Any]]:
+        """Like `write`, but a transaction that fails transiently is retried at once."""
+        return self.write_many([(cypher, params or {})], attempts=attempts)[0]
+
+    def write_many(
+        self, statements: list[tuple[str, dict[str, Any]]], *, attempts: int = 30
+    ) -> list[list[dict[str, Any]]]:
+        """Run statements in order in one write transaction; each one's rows.
+
+        A transaction that fails transiently is retried at once. Ingest lanes
+        writing side by side deadlock now and then (the server detects it and
+        fails one of the transactions); the driver's managed retry first waits
+        a second or more, far longer than the batch takes to redo. Here the
+        wait is a few milliseconds, growing with each try.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.driver.session(database=self.database) as session:
+                    with session.begin_transaction() as tx:
+                        out = [[r.data() for r in tx.run(c, p)] for c, p in statements]
+                        tx.commit()
+                        return out
+            except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as e:
+                if attempt == attempts or not e.is_retryable():
+                    raise
+                time.sleep(random.uniform(0, 0.01 * attempt))
+        raise AssertionError("unreachable")
 
     def write_summary(self, cypher: str, params: dict[str, Any] | None = None) -> Any:
         """Like `write`, but return the summary's counters (nodes created, ...)."""

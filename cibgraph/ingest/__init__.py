@@ -10,7 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cibgraph.ingest.loader import DEFAULT_BATCH_SIZE, IngestReport, Reject, load_sources
+from cibgraph.ingest.loader import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_WRITERS,
+    IngestReport,
+    Reject,
+    load_sources,
+)
 from cibgraph.ingest.reader import ReaderMode
 
 FORMATS: tuple[str, ...] = (
@@ -51,6 +57,7 @@ def load_dataset(
     progress: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     reader_mode: ReaderMode = "auto",
+    writers: int = DEFAULT_WRITERS,
 ) -> IngestReport:
     """Load `path` (a folder or a file) in format `fmt` into `graph`.
 
@@ -58,7 +65,8 @@ def load_dataset(
     `rejects_path` is given, written there; good records are always loaded.
     `tolerate_rejects` only decides `report.ok` (the CLI's exit status).
     `reader_mode` says where parsing runs: a child process (`process`, the
-    default on Linux) or a thread (elsewhere).
+    default on Linux) or a thread (elsewhere). `writers` is how many
+    transactions run at a time (see `writer.LaneWriter`).
     """
     path = Path(path)
     if not path.exists():
@@ -76,6 +84,7 @@ def load_dataset(
         progress=progress,
         batch_size=batch_size,
         reader_mode=reader_mode,
+        writers=writers,
     )
 
 

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cibgraph.ingest import FORMATS, IngestReport, UnknownFormat, load_dataset
+from cibgraph.ingest.loader import DEFAULT_WRITERS
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +33,9 @@ def ingest(
         "Default: ./ingest-rejects.jsonl when anything is rejected.",
     ),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Rows per transaction."),
+    writers: int = typer.Option(
+        DEFAULT_WRITERS, "--writers", min=1, help="Transactions at a time (1: one after another)."
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:
     """Load a dataset into the graph (idempotent: loading it again changes nothing)."""
@@ -50,6 +54,7 @@ def ingest(
                 rejects_path=rejects_path,
                 progress=not no_progress,
                 batch_size=batch_size,
+                writers=writers,
             )
     except (UnknownFormat, FileNotFoundError, ValueError) as e:
         typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)

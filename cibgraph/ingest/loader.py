@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 # Rows per transaction, chosen with bench/ingest_bench.py (see docs/ingest.md).
 DEFAULT_BATCH_SIZE = 2000
+# Transactions at a time (see writer.LaneWriter); measured on 2 cores.
+DEFAULT_WRITERS = 2
 # The report keeps this many rejects in memory; the rejects file has them all.
 MAX_REJECTS_IN_REPORT = 10_000
 MAX_WARNING_SAMPLES = 20
@@ -112,7 +114,10 @@ def load_sources(
     progress: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     reader_mode: ReaderMode = "auto",
+    writers: int = DEFAULT_WRITERS,
 ) -> IngestReport:
+    if writers < 1:
+        raise ValueError(f"writers must be at least 1, not {writers}")
     t0 = time.perf_counter()
     ensure_schema(graph)
     files = sorted({s.file for s in srcs})
@@ -131,9 +136,13 @@ def load_sources(
     # Authors looked up in the graph (posts of accounts loaded by an earlier run).
     in_graph: dict[str, bool] = {}
 
+    def file_counts(f: str) -> dict[str, int]:
+        # Lanes may deliver a file's rows before the chunk that opened it.
+        return per_file.setdefault(Path(f), {"records": 0, "rejected": 0})
+
     def reject(r: Reject) -> None:
         report.rejected += 1
-        per_file[Path(r.file)]["rejected"] += 1
+        file_counts(r.file)["rejected"] += 1
         if len(report.rejects) < MAX_REJECTS_IN_REPORT:
             report.rejects.append(r)
         rejects_out.write(r)
@@ -148,13 +157,13 @@ def load_sources(
     )
     # The reader starts before the progress bar's refresh thread: a forked
     # child should not inherit running threads.
-    incoming = reader.chunks(srcs, batch_size, reader_mode)
+    incoming = reader.chunks(srcs, batch_size, reader_mode, lanes=writers)
     try:
-        with progress_bar:
+        with progress_bar, writer.LaneWriter(graph, writers) as out:
             task = progress_bar.add_task("ingest", total=None)
             for chunk in incoming:
                 for f in chunk.opened:
-                    per_file.setdefault(Path(f), {"records": 0, "rejected": 0})
+                    file_counts(f)
                 progress_bar.update(task, description=chunk.label)
                 for r in chunk.rejects:
                     reject(r)
@@ -164,11 +173,11 @@ def load_sources(
                         report.warning_samples.append(w)
                     log.warning("%s", w)
                 rows = _drop_unknown_authors(graph, chunk, in_graph, reject)
-                writer.write_packed(graph, chunk.kind, rows, chunk.shared)
+                out.submit(chunk.kind, rows, chunk.shared, chunk.lane)
                 if rows:
                     report.loaded[chunk.kind] = report.loaded.get(chunk.kind, 0) + len(rows)
                 for f, n in chunk.files.items():
-                    per_file[Path(f)]["records"] += n
+                    file_counts(f)["records"] += n
                 progress_bar.update(task, advance=chunk.items)
     finally:
         incoming.close()

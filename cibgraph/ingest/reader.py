@@ -17,6 +17,7 @@ import queue
 import sys
 import threading
 import traceback
+import zlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -70,50 +71,77 @@ class Chunk:
     warnings: list[str] = field(default_factory=list)
     items: int = 0  # lines read, good or bad (for the progress bar)
     shared: dict[str, list[Any]] = field(default_factory=dict)  # see writer.BatchPacker
+    lane: int = 0  # see read_chunks
 
 
-def read_chunks(srcs: list[Source], batch_size: int) -> Iterator[Chunk]:
+def read_chunks(srcs: list[Source], batch_size: int, lanes: int = 1) -> Iterator[Chunk]:
     """Parse and validate every source in order; a chunk is yielded when full.
 
     A chunk may span several files of the same kind (per-author CSVs hold a
     few hundred rows each) and never mixes kinds, so the writer, taking chunks
     in order, has every account in before the posts that need it.
+
+    With `lanes` > 1, accounts and posts are dealt into that many lanes by
+    account (a post by its author), each filling its own chunks: the writer
+    runs the lanes side by side, and two lanes never update the same account.
+    Rejects, warnings and the line count ride in lane 0.
     """
     # Hashes of the account ids in this dataset: 8 bytes per account, not per post.
     known_accounts: set[int] = set()
-    chunk = Chunk()
-    packer = writer.BatchPacker("")
+    open_ = [Chunk(lane=i) for i in range(lanes)]
+    packers = [writer.BatchPacker("") for _ in range(lanes)]
+
+    def full(i: int) -> Chunk:
+        c = open_[i]
+        c.shared = packers[i].shared()
+        open_[i] = Chunk(kind=c.kind, label=c.label, lane=i)
+        packers[i] = writer.BatchPacker(c.kind)
+        return c
+
     for src in srcs:
-        if chunk.rows and chunk.kind != src.kind:
-            chunk.shared = packer.shared()
-            yield chunk
-            chunk = Chunk()
-        if packer.kind != src.kind:
-            packer = writer.BatchPacker(src.kind)
-        chunk.kind = src.kind
-        chunk.label = f"{src.kind}: {src.file.name}"
+        for i, c in enumerate(open_):
+            if c.kind != src.kind:
+                # A chunk that holds only rejects and counts goes on with the next kind.
+                if c.rows:
+                    yield full(i)
+                open_[i].kind = src.kind
+                packers[i] = writer.BatchPacker(src.kind)
+            open_[i].label = f"{src.kind}: {src.file.name}"
         file = str(src.file)
-        chunk.opened.append(file)
+        open_[0].opened.append(file)
         seen: set[int] = set()
+        by_account = lanes > 1 and src.kind in ("accounts", "posts")
         for line, raw, obj in src.items():
-            chunk.items += 1
-            record = _record(src, file, line, raw, obj, seen, chunk)
+            open_[0].items += 1
+            record = _record(src, file, line, raw, obj, seen, open_[0])
+            lane = 0
             if record is not None:
+                unknown_ref: str | None = None
+                ref: str | None
                 if src.kind == "accounts" and record.key is not None:
                     known_accounts.add(hash(record.key))
-                elif (ref := record.account_ref) is not None and hash(ref) not in known_accounts:
-                    unknown = UnknownAuthor(len(chunk.rows), file, line, raw, ref)
+                    ref = record.key
+                else:
+                    ref = record.account_ref
+                    if ref is not None and hash(ref) not in known_accounts:
+                        unknown_ref = ref
+                if by_account and ref is not None:
+                    lane = zlib.crc32(ref.encode("utf-8")) % lanes
+                chunk = open_[lane]
+                if unknown_ref is not None:
+                    unknown = UnknownAuthor(len(chunk.rows), file, line, raw, unknown_ref)
                     chunk.unknown_authors.append(unknown)
-                chunk.rows.append(packer.pack(record.row))
+                chunk.rows.append(packers[lane].pack(record.row))
                 chunk.files[file] = chunk.files.get(file, 0) + 1
             # Rejects count too, so a file of nothing but bad lines stays bounded.
-            if len(chunk.rows) + len(chunk.rejects) >= batch_size:
-                chunk.shared = packer.shared()
-                yield chunk
-                chunk = Chunk(kind=src.kind, label=chunk.label)
-                packer = writer.BatchPacker(src.kind)
-    chunk.shared = packer.shared()
-    yield chunk
+            if len(open_[lane].rows) + len(open_[lane].rejects) >= batch_size:
+                yield full(lane)
+            if lane and len(open_[0].rejects) >= batch_size:
+                yield full(0)
+    for i in range(lanes):
+        c = open_[i]
+        if i == 0 or c.rows or c.rejects or c.items or c.opened:
+            yield full(i)
 
 
 def _record(
@@ -177,27 +205,29 @@ class ChunkStream(Protocol):
     def close(self) -> None: ...
 
 
-def chunks(srcs: list[Source], batch_size: int, mode: ReaderMode = "auto") -> ChunkStream:
+def chunks(
+    srcs: list[Source], batch_size: int, mode: ReaderMode = "auto", lanes: int = 1
+) -> ChunkStream:
     """`read_chunks` running ahead of the caller, in a child process or a thread.
 
     The process starts at once, before the caller starts any thread of its own.
     """
     if resolve_mode(mode) == "process":
-        return _InProcess(srcs, batch_size)
-    return _in_thread(srcs, batch_size)
+        return _InProcess(srcs, batch_size, lanes)
+    return _in_thread(srcs, batch_size, lanes)
 
 
 class _InProcess:
     """The reader in a forked child, started at once (before the caller starts threads)."""
 
-    def __init__(self, srcs: list[Source], batch_size: int) -> None:
+    def __init__(self, srcs: list[Source], batch_size: int, lanes: int = 1) -> None:
         # fork: the child inherits the sources (closures over open adapters) as
         # they are, with nothing to pickle but the chunks it sends back.
         ctx = multiprocessing.get_context("fork")
         self._q: Any = ctx.Queue(maxsize=QUEUE_DEPTH)
         self._proc = ctx.Process(
             target=_child,
-            args=(self._q, srcs, batch_size, os.getpid()),
+            args=(self._q, srcs, batch_size, lanes, os.getpid()),
             name="cibgraph-ingest-reader",
             daemon=True,
         )
@@ -264,7 +294,7 @@ def _drain(q: queue.Queue[Chunk | _Failure | None]) -> Iterator[Chunk]:
         yield msg
 
 
-def _child(q: Any, srcs: list[Source], batch_size: int, parent: int) -> None:
+def _child(q: Any, srcs: list[Source], batch_size: int, lanes: int, parent: int) -> None:
     def put(msg: object) -> None:
         while True:
             try:
@@ -276,7 +306,7 @@ def _child(q: Any, srcs: list[Source], batch_size: int, parent: int) -> None:
                     os._exit(1)
 
     try:
-        for chunk in read_chunks(srcs, batch_size):
+        for chunk in read_chunks(srcs, batch_size, lanes):
             put(chunk)
         put(None)
     except BaseException as e:  # noqa: BLE001 - handed to the writer, which raises it
@@ -285,13 +315,13 @@ def _child(q: Any, srcs: list[Source], batch_size: int, parent: int) -> None:
     q.join_thread()
 
 
-def _in_thread(srcs: list[Source], batch_size: int) -> Generator[Chunk, None, None]:
+def _in_thread(srcs: list[Source], batch_size: int, lanes: int = 1) -> Generator[Chunk, None, None]:
     q: queue.Queue[Chunk | _Failure | None] = queue.Queue(maxsize=QUEUE_DEPTH)
     stop = threading.Event()
 
     def run() -> None:
         try:
-            for chunk in read_chunks(srcs, batch_size):
+            for chunk in read_chunks(srcs, batch_size, lanes):
                 if not _put(q, chunk, stop):
                     return
             _put(q, None, stop)

@@ -9,7 +9,8 @@ and removed when the real record arrives.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -30,10 +31,28 @@ def _each(var: str, field: str) -> str:
     return f"FOREACH ({var} IN coalesce(row.{field}, []) | "
 
 
-# URL `x` (from map `u`) on its domains.
+def _link(a: str, rel: str, b: str) -> str:
+    """`MERGE (a)-[:rel]->(b)` for when this statement has already locked `a`.
+
+    MERGE locks both end nodes when it creates a relationship, so concurrent
+    writers queue behind each other on a hashtag or domain that every batch
+    uses. Every statement that adds `rel` from `a` first SETs a property of
+    `a` (locking it until commit), so looking before creating is as safe as
+    MERGE here, and `b` gets only the store's own locks (shared ones for a
+    node with many relationships).
+    """
+    r = rel_type(rel)
+    return (
+        f"FOREACH (_ IN CASE WHEN EXISTS {{ ({a})-[:{r}]->({b}) }} THEN [] ELSE [1] END | "
+        f"CREATE ({a})-[:{r}]->({b})) "
+    )
+
+
+# URL `x` (from map `u`) on its domains; SET locks `x` (see _link).
 _URL_DOMAINS = (
     f"FOREACH (d IN u.domains | MERGE (dn:{D} {{name: d}}) SET x.domain = d "
-    f"MERGE (x)-[:{rel_type('ON_DOMAIN')}]->(dn)) "
+    + _link("x", "ON_DOMAIN", "dn")
+    + ") "
 )
 _LINKS = (
     _each("u", "urls") + f"MERGE (x:{U} {{url: u.url}}) "
@@ -48,7 +67,8 @@ ACCOUNTS = (
     + _times("a")
     + _each("img", "images")
     + f"MERGE (i:{IMG} {{key: img.key}}) SET i += img.props "
-    f"MERGE (a)-[:{rel_type('HAS_PROFILE_IMAGE')}]->(i)) "
+    + _link("a", "HAS_PROFILE_IMAGE", "i")
+    + ") "
     # Mentions of this handle loaded before the account existed point at a stub
     # `<platform>:@<handle>`; they move here, so the graph does not depend on
     # which dataset came first, and the emptied stub goes.
@@ -78,29 +98,40 @@ POSTS = (
     "RETURN collect([a]) AS authors } "
     "UNWIND $rows AS row WITH row, authors[row.a][0] AS a, tags, urls, images "
     "WHERE a IS NOT NULL "
+    # The SETs lock the post (and its author) until commit: see _link.
     f"MERGE (src:{P} {{id: row.id}}) SET src += row.props, "
     "src.posted_at = datetime(row.posted_at) REMOVE src.stub "
     f"SET src.platform = coalesce(a.platform, src.platform) "
-    f"MERGE (a)-[:{rel_type('POSTED')}]->(src) "
     "SET a.first_post_at = CASE WHEN a.first_post_at IS NULL "
     "OR src.posted_at < a.first_post_at THEN src.posted_at ELSE a.first_post_at END, "
     "a.last_post_at = CASE WHEN a.last_post_at IS NULL "
     "OR src.posted_at > a.last_post_at THEN src.posted_at ELSE a.last_post_at END "
-    "FOREACH (h IN [i IN coalesce(row.t, []) | tags[i]] | "
-    f"MERGE (src)-[:{rel_type('TAGGED')}]->(h)) "
-    "FOREACH (x IN [i IN coalesce(row.u, []) | urls[i]] | "
-    f"MERGE (src)-[:{rel_type('LINKS_TO')}]->(x)) "
-    "FOREACH (m IN [i IN coalesce(row.m, []) | images[i]] | "
-    f"MERGE (src)-[:{rel_type('HAS_MEDIA')}]->(m)) "
+    + _link("a", "POSTED", "src")
+    + "FOREACH (h IN [i IN coalesce(row.t, []) | tags[i]] | "
+    + _link("src", "TAGGED", "h")
+    + ") FOREACH (x IN [i IN coalesce(row.u, []) | urls[i]] | "
+    + _link("src", "LINKS_TO", "x")
+    + ") FOREACH (m IN [i IN coalesce(row.m, []) | images[i]] | "
+    + _link("src", "HAS_MEDIA", "m")
+    + ") "
+    "RETURN count(*) AS written"
+)
+
+# What a post points at beyond its own batch: the posts it reposts or replies
+# to (a stub until loaded) and the accounts it mentions. Written after the
+# posts, apart from them (see LaneWriter for why). A mention resolves to a
+# real account of the author's platform by handle; an unknown handle becomes
+# a stub account with a derived id.
+POST_REFS = (
+    f"UNWIND $rows AS row MATCH (src:{P} {{id: row.id}}) "
     + _each("r", "repost_of")
     + f"MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPOST_OF')}]->(t)) "
     + _each("r", "reply_to")
     + f"MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPLY_TO')}]->(t)) "
-    # Mentions resolve to a real account of the author's platform by handle;
-    # an unknown handle becomes a stub account with a derived id.
-    "WITH src, a, row CALL (src, a, row) { UNWIND coalesce(row.mentions, []) AS h "
+    f"WITH src, row WHERE row.mentions IS NOT NULL MATCH (a:{A} {{id: row.a}}) "
+    "WITH src, a, row UNWIND row.mentions AS h "
     f"CALL (a, h) {{ OPTIONAL MATCH (m:{A} {{handle_norm: h}}) "
     "WHERE m.platform = a.platform AND m.stub IS NULL "
     "RETURN m ORDER BY m.id LIMIT 1 } "
@@ -109,8 +140,7 @@ POSTS = (
     "CALL (src, a, h, m) { WITH * WHERE m IS NULL "
     f"MERGE (s:{A} {{id: coalesce(a.platform, 'unknown') + ':@' + h}}) "
     "ON CREATE SET s.stub = true, s.handle = h, s.handle_norm = h, s.platform = a.platform "
-    f"MERGE (src)-[:{rel_type('MENTIONS')}]->(s) }} }} "
-    "RETURN count(*) AS written"
+    f"MERGE (src)-[:{rel_type('MENTIONS')}]->(s) }}"
 )
 
 ADS = (
@@ -165,6 +195,7 @@ STATEMENTS = {
     "sponsors": SPONSORS,
     "reference_images": REFERENCE_IMAGES,
     "follows": FOLLOWS,
+    "post_refs": POST_REFS,
 }
 
 # Accounts that count as "existing" for a post's author: real ones, not stubs
@@ -191,12 +222,16 @@ def wire_row(row: dict[str, Any], kind: str = "") -> dict[str, Any]:
     return out
 
 
+_REFS = ("mentions", "repost_of", "reply_to")
+
+
 class BatchPacker:
     """Turns one batch's validated rows into what is sent (see `wire_row`).
 
     For posts, the nodes they share are listed once (`shared()`) and each row
     refers to them by position: `a` (author), `t` (hashtags), `u` (URLs),
-    `m` (media).
+    `m` (media). What they point at beyond the batch (mentions, reposts,
+    replies) leaves the rows for `shared()["refs"]`, the rows of POST_REFS.
     """
 
     def __init__(self, kind: str) -> None:
@@ -207,12 +242,18 @@ class BatchPacker:
         # domain, a second hash): each variant is sent, MERGE joins them.
         self._urls: dict[tuple[str, tuple[str, ...]], int] = {}
         self._images: dict[tuple[str, tuple[tuple[str, Any], ...]], int] = {}
+        self._refs: list[dict[str, Any]] = []
 
     def pack(self, row: dict[str, Any]) -> dict[str, Any]:
         out = wire_row(row, self.kind)
         if self.kind != "posts":
             return out
-        out["a"] = _index(self._authors, out.pop("account_id"))
+        author = out.pop("account_id")
+        out["a"] = _index(self._authors, author)
+        refs: dict[str, Any] = {k: out.pop(k) for k in _REFS if k in out}
+        if refs:
+            refs["id"], refs["a"] = out["id"], author
+            self._refs.append(refs)
         if tags := out.pop("hashtags", None):
             out["t"] = [_index(self._tags, t) for t in tags]
         if urls := out.pop("urls", None):
@@ -231,6 +272,7 @@ class BatchPacker:
             "tags": list(self._tags),
             "urls": [{"url": u, "domains": list(d)} for u, d in self._urls],
             "images": [{"key": k, "props": dict(p)} for k, p in self._images],
+            "refs": self._refs,
         }
 
 
@@ -259,23 +301,96 @@ def write_packed(
         for row in rows:
             by_kind.setdefault(row["kind"], []).append(row)
         for k, part in by_kind.items():
-            _run(graph, INTERACTIONS[k], [part])
+            graph.write_now(INTERACTIONS[k], {"rows": part})
         return
     if kind == "posts":
-        written = graph.write(POSTS, {"rows": rows, **shared})[0]["written"]
+        shared = dict(shared)
+        refs = shared.pop("refs", None)
+        statements = [(POSTS, {"rows": rows, **shared})]
+        if refs:
+            statements.append((POST_REFS, {"rows": refs}))
+        written = graph.write_many(statements)[0][0]["written"]
         if written != len(rows):
             raise WriteError(
                 f"{len(rows) - written} of {len(rows)} posts were not written: "
                 "their author disappeared from the graph during the load"
             )
         return
-    _run(graph, STATEMENTS[kind], [rows])
+    graph.write_now(STATEMENTS[kind], {"rows": rows})
 
 
 class WriteError(RuntimeError):
     pass
 
 
-def _run(graph: Any, cypher: str, batches: Iterable[list[dict[str, Any]]]) -> None:
-    for _ in graph.write_batches(cypher, batches):
-        pass
+class LaneWriter:
+    """Writes batches in `lanes` threads side by side, each lane's in order.
+
+    A load spends most of its time waiting for the server, which runs one
+    transaction on one core; two transactions at a time keep a second core
+    busy. The reader deals accounts and posts into lanes by account (see
+    `reader.read_chunks`), so two lanes never update the same account, and
+    the statements avoid locking the nodes every batch shares (see `_link`).
+
+    References cross lanes: a post in one lane mentions an author busy in
+    the other, or reposts a post the other is creating, and two such
+    transactions wait for each other until the server kills one (a
+    deadlock). So posts go without them (`BatchPacker` sets them apart), and
+    they gather here and are written, once enough have, while no lane writes.
+
+    A kind starts only when every batch of the one before has committed, so
+    posts find their authors. A failed batch raises on the next `submit`, or
+    on leaving the `with` block (which waits for every batch).
+    """
+
+    def __init__(self, graph: Any, lanes: int = 1, depth: int = 2, refs_batch: int = 2000) -> None:
+        self.graph = graph
+        self._depth = depth
+        self._refs_batch = refs_batch
+        self._pools = [
+            ThreadPoolExecutor(1, thread_name_prefix=f"cibgraph-writer-{i}") for i in range(lanes)
+        ]
+        self._pending: list[deque[Future[None]]] = [deque() for _ in range(lanes)]
+        self._kind: str | None = None
+        self._refs: list[dict[str, Any]] = []
+
+    def submit(
+        self, kind: str, rows: list[dict[str, Any]], shared: dict[str, list[Any]], lane: int = 0
+    ) -> None:
+        if not rows:
+            return
+        if kind != self._kind:
+            self.wait()
+            self._kind = kind
+        if "refs" in shared:
+            shared = dict(shared)
+            self._refs.extend(shared.pop("refs"))
+        for q in self._pending:
+            while q and q[0].done():
+                q.popleft().result()
+        i = lane % len(self._pools)
+        while len(self._pending[i]) >= self._depth:
+            self._pending[i].popleft().result()
+        self._pending[i].append(self._pools[i].submit(write_packed, self.graph, kind, rows, shared))
+        if len(self._refs) >= self._refs_batch:
+            self.wait()
+
+    def wait(self) -> None:
+        """Until every batch submitted so far, and its references, has committed."""
+        for q in self._pending:
+            while q:
+                q.popleft().result()
+        if self._refs:
+            write_packed(self.graph, "post_refs", self._refs, {})
+            self._refs = []
+
+    def __enter__(self) -> LaneWriter:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        try:
+            if exc_type is None:
+                self.wait()
+        finally:
+            for pool in self._pools:
+                pool.shutdown(wait=True, cancel_futures=True)
