@@ -49,6 +49,17 @@ def test_packer_lists_shared_nodes_once_and_rows_point_at_them() -> None:
     assert "account_id" not in rows[0] and "hashtags" not in rows[0]
 
 
+def test_packer_sets_references_beyond_the_batch_apart() -> None:
+    post = _post("p1", "a", mentions=["@Bob"], repost_of="p0")
+    packer = BatchPacker("posts")
+    row = packer.pack(validate("posts", post).row)
+    plain = packer.pack(validate("posts", _post("p2", "a")).row)
+    assert not {"mentions", "repost_of", "reply_to"} & (row.keys() | plain.keys())
+    assert packer.shared()["refs"] == [
+        {"mentions": ["bob"], "repost_of": ["p0"], "id": "p1", "a": "a"}
+    ]
+
+
 def test_packer_keeps_each_variant_of_a_url() -> None:
     packer = BatchPacker("posts")
     for pid, domain in (("p1", "one.example"), ("p2", "two.example")):
@@ -142,3 +153,37 @@ def test_a_reader_process_that_dies_is_reported() -> None:
     src = Source(kind="accounts", file=Path("x.jsonl"), items=items)
     with pytest.raises(reader.ReaderError, match="exit code 3"):
         list(reader.chunks([src], 10, "process"))
+
+
+def test_lanes_keep_each_account_with_its_posts_and_lose_nothing() -> None:
+    import zlib
+
+    accounts = [{"id": f"a{i}", "platform": "x", "handle": f"h{i}"} for i in range(12)]
+    posts: list[Any] = [_post(f"p{i}", f"a{i % 12}") for i in range(60)]
+    posts[7] = ParseError("not JSON")
+    posts[9] = _post("p9", "stranger")  # author not in this dataset
+    srcs = [_source("accounts", "accounts.jsonl", accounts), _source("posts", "posts.jsonl", posts)]
+    one = list(reader.read_chunks(srcs, batch_size=5))
+    two = list(reader.read_chunks(srcs, batch_size=5, lanes=2))
+
+    def lane_of(account: str) -> int:
+        return zlib.crc32(account.encode()) % 2
+
+    assert {c.lane for c in two if c.rows} == {0, 1}
+    for c in two:
+        assert len(c.rows) + len(c.rejects) <= 5
+        for row in c.rows:
+            account = row["id"] if c.kind == "accounts" else c.shared["authors"][row["a"]]
+            assert lane_of(account) == c.lane
+        assert not c.rejects or c.lane == 0
+    kinds = [c.kind for c in two if c.rows]
+    assert kinds == sorted(kinds)
+
+    def ids(chunks: list[reader.Chunk]) -> list[tuple[str, str]]:
+        return sorted((c.kind, r["id"]) for c in chunks for r in c.rows)
+
+    assert ids(two) == ids(one) and len(ids(two)) == 12 + 59
+    assert [r.line for c in two for r in c.rejects] == [8]
+    assert sum(c.items for c in two) == sum(c.items for c in one) == 72
+    unknown = [(c, u) for c in two for u in c.unknown_authors]
+    assert [(u.line, c.rows[u.index]["id"]) for c, u in unknown] == [(10, "p9")]

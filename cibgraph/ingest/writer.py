@@ -9,6 +9,7 @@ and removed when the real record arrives.
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
@@ -353,6 +354,7 @@ class LaneWriter:
         self._pending: list[deque[Future[None]]] = [deque() for _ in range(lanes)]
         self._kind: str | None = None
         self._refs: list[dict[str, Any]] = []
+        self._failed = threading.Event()
 
     def submit(
         self, kind: str, rows: list[dict[str, Any]], shared: dict[str, list[Any]], lane: int = 0
@@ -371,9 +373,19 @@ class LaneWriter:
         i = lane % len(self._pools)
         while len(self._pending[i]) >= self._depth:
             self._pending[i].popleft().result()
-        self._pending[i].append(self._pools[i].submit(write_packed, self.graph, kind, rows, shared))
+        self._pending[i].append(self._pools[i].submit(self._write, kind, rows, shared))
         if len(self._refs) >= self._refs_batch:
             self.wait()
+
+    def _write(self, kind: str, rows: list[dict[str, Any]], shared: dict[str, list[Any]]) -> None:
+        # Once a batch has failed the load stops: batches queued behind it are not started.
+        if self._failed.is_set():
+            raise WriteError("not written: an earlier batch failed")
+        try:
+            write_packed(self.graph, kind, rows, shared)
+        except BaseException:
+            self._failed.set()
+            raise
 
     def wait(self) -> None:
         """Until every batch submitted so far, and its references, has committed."""
