@@ -30,6 +30,7 @@ from cibgraph.db import Graph
 from cibgraph.ingest import load_dataset, writer
 from cibgraph.ingest import records as rec
 from cibgraph.ingest.generate import generate_dataset
+from cibgraph.ingest.loader import DEFAULT_WRITERS
 from cibgraph.ingest.verify import wipe_graph
 from cibgraph.model import ensure_schema
 from cibgraph.settings import get_settings
@@ -230,6 +231,12 @@ def main() -> int:
         default="auto",
         help="where cibgraph's ingest parses (see docs/ingest.md)",
     )
+    ap.add_argument(
+        "--writers",
+        type=int,
+        default=DEFAULT_WRITERS,
+        help="transactions at a time in cibgraph's ingest (see docs/ingest.md)",
+    )
     args = ap.parse_args()
 
     settings = get_settings()
@@ -258,7 +265,12 @@ def main() -> int:
                 if which == "ours":
                     t = time.perf_counter()
                     report = load_dataset(
-                        graph, data, progress=False, batch_size=args.batch, reader_mode=args.reader
+                        graph,
+                        data,
+                        progress=False,
+                        batch_size=args.batch,
+                        reader_mode=args.reader,
+                        writers=args.writers,
                     )
                     ours_times.append(time.perf_counter() - t)
                     assert report.rejected == 0
@@ -282,7 +294,10 @@ def main() -> int:
 
     ours_rate, csv_rate = total / ours, total / csv_s
     print()
-    print(f"(best of {args.rounds} rounds for the batched loaders; reader: {args.reader})")
+    print(
+        f"(best of {args.rounds} rounds for the batched loaders; "
+        f"reader: {args.reader}; writers: {args.writers})"
+    )
     print(f"{'loader':<22}{'records/s':>12}")
     for name, rate in (
         ("cibgraph ingest", ours_rate),
