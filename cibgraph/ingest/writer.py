@@ -1,6 +1,7 @@
 """Batched writes: one `UNWIND $rows … MERGE` statement per record kind.
 
-Every statement MERGEs on the model's keys and SETs properties from the row
+Every statement MERGEs on the model's keys (a link it may also create after
+looking for it, under a lock: see `_link`) and SETs properties from the row
 only, so replaying a batch (a second load, or a rerun after a crash) leaves
 the graph as it was. Derived values are order-free: first/last post times
 are min/max, stub flags are set only when a node is created as a reference
