@@ -192,9 +192,13 @@ def test_cli_exit_status_and_rejects_file(graph, tmp_path) -> None:  # type: ign
     failed = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     assert failed.returncode == 1, failed.stderr
     assert "posts.jsonl.gz:6" in failed.stderr and rejects.read_text().startswith("file,line,field")
-    ok = subprocess.run(cmd + ["--tolerate-rejects"], capture_output=True, text=True, timeout=300)
+    ok = subprocess.run(
+        cmd + ["--tolerate-rejects", "--writers", "1"], capture_output=True, text=True, timeout=300
+    )
     assert ok.returncode == 0, ok.stderr
     assert "rejected" in ok.stdout
+    bad = subprocess.run(cmd + ["--writers", "0"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "--writers" in bad.stderr
 
 
 def test_mentions_move_from_stub_to_account_loaded_later(graph, tmp_path) -> None:  # type: ignore[no-untyped-def]
