@@ -34,7 +34,10 @@ def ingest(
     ),
     batch_size: int = typer.Option(2000, "--batch-size", min=1, help="Rows per transaction."),
     writers: int = typer.Option(
-        DEFAULT_WRITERS, "--writers", min=1, help="Transactions at a time (1: one after another)."
+        DEFAULT_WRITERS,
+        "--writers",
+        min=1,
+        help="Transactions at a time (1: one after another; see docs/ingest.md#speed).",
     ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
 ) -> None:

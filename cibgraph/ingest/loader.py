@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 # Rows per transaction, chosen with bench/ingest_bench.py (see docs/ingest.md).
 DEFAULT_BATCH_SIZE = 2000
-# Transactions at a time (see writer.LaneWriter); measured on 2 cores.
+# Transactions at a time (see writer.LaneWriter). Measured on 2 cores: faster
+# when the reader leaves a core to spare, no faster when parsing fills it
+# (docs/ingest.md#speed).
 DEFAULT_WRITERS = 2
 # The report keeps this many rejects in memory; the rejects file has them all.
 MAX_REJECTS_IN_REPORT = 10_000
