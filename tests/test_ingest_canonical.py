@@ -177,6 +177,39 @@ def test_post_author_may_already_be_in_the_graph(graph, tmp_path) -> None:  # ty
     assert report.rejected == 0 and report.loaded == {"posts": 1}
 
 
+def test_a_rejected_post_adds_nothing_to_a_post_of_the_same_id(graph, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Its mentions and reposts, sent apart from the post, are dropped with it."""
+    from cibgraph.ingest.verify import wipe_graph
+
+    wipe_graph(graph)
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    for d in (good, bad):
+        d.mkdir()
+    (good / "accounts.jsonl").write_text(
+        json.dumps({"id": "x:1", "platform": "x", "handle": "one"}) + "\n"
+    )
+    (good / "posts.jsonl").write_text(
+        json.dumps({"id": "x:p", "account_id": "x:1", "posted_at": "2020-02-02"}) + "\n"
+    )
+    load_dataset(graph, good, progress=False)
+    forged = {
+        "id": "x:p",
+        "account_id": "x:ghost",
+        "posted_at": "2020-02-02",
+        "mentions": ["one"],
+        "repost_of": "x:q",
+    }
+    kept = {"id": "x:r", "account_id": "x:1", "posted_at": "2020-02-03"}
+    (bad / "posts.jsonl").write_text(json.dumps(forged) + "\n" + json.dumps(kept) + "\n")
+    report = load_dataset(graph, bad, progress=False)
+    assert report.rejected == 1 and report.rejects[0].field == "account_id"
+    assert report.loaded == {"posts": 1}
+    rels = one(graph, "MATCH (:Post {id: 'x:p'})-[r]->() RETURN count(r) AS n")
+    assert rels["n"] == 0
+    # No stub for the reposted post either.
+    assert one(graph, "MATCH (p:Post) RETURN count(p) AS n")["n"] == 2
+
+
 def test_cli_exit_status_and_rejects_file(graph, tmp_path) -> None:  # type: ignore[no-untyped-def]
     rejects = tmp_path / "r.csv"
     cmd = [

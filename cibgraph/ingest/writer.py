@@ -125,15 +125,17 @@ POSTS = (
 # real account of the author's platform by handle; an unknown handle becomes
 # a stub account with a derived id.
 POST_REFS = (
-    f"UNWIND $rows AS row MATCH (src:{P} {{id: row.id}}) "
+    # Through the author's POSTED: a row the loader dropped after packing (its
+    # author unknown) finds nothing, even when a post of that id exists.
+    f"UNWIND $rows AS row MATCH (a:{A} {{id: row.a}})-[:{rel_type('POSTED')}]->"
+    f"(src:{P} {{id: row.id}}) "
     + _each("r", "repost_of")
     + f"MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPOST_OF')}]->(t)) "
     + _each("r", "reply_to")
     + f"MERGE (t:{P} {{id: r}}) ON CREATE SET t.stub = true "
     f"MERGE (src)-[:{rel_type('REPLY_TO')}]->(t)) "
-    f"WITH src, row WHERE row.mentions IS NOT NULL MATCH (a:{A} {{id: row.a}}) "
-    "WITH src, a, row UNWIND row.mentions AS h "
+    "WITH src, a, row WHERE row.mentions IS NOT NULL UNWIND row.mentions AS h "
     f"CALL (a, h) {{ OPTIONAL MATCH (m:{A} {{handle_norm: h}}) "
     "WHERE m.platform = a.platform AND m.stub IS NULL "
     "RETURN m ORDER BY m.id LIMIT 1 } "
