@@ -26,6 +26,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "IngestRun": "id",
     "SourceFile": "path",
     "Group": "id",
+    "Item": "key",
 }
 
 REL_TYPES: Final[frozenset[str]] = frozenset(
@@ -51,6 +52,9 @@ REL_TYPES: Final[frozenset[str]] = frozenset(
         "COORDINATED_WITH",
         "MEMBER_OF",
         "LOADED",
+        "CARRIES",
+        "ABOUT",
+        "EVIDENCE",
     }
 )
 

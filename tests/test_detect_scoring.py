@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from cibgraph.detect.coordination import (
+    PairEvidence,
     group_actions,
     item_weight,
     plain_co_share_pairs,
@@ -58,18 +59,22 @@ def test_edge_and_group_scores_explain_themselves() -> None:
         (f"i{k}", acc, 100 * k + j, f"{acc}{k}") for k in range(4) for j, acc in enumerate("abc")
     ]
     ev = window_pairs(group_actions(acts), 60)
-    e_ab = score_edge(a, b, ev[("a", "b")])
+
+    def one(pair: tuple[str, str]) -> dict[int, PairEvidence]:
+        return {60: ev[pair]}
+
+    e_ab = score_edge(a, b, one(("a", "b")))
     assert {"co_posting", "similar_names", "creation_cohort", "shared_profile_photo"} <= set(
         e_ab.signals
     )
     assert e_ab.weight > e_ab.parts["co_posting"]
-    e_ac = score_edge(a, c, ev[("a", "c")])
+    e_ac = score_edge(a, c, one(("a", "c")))
     assert "shared_profile_photo" not in e_ac.signals
     # a default avatar (thousands of users) is no evidence
     crowd = AccountInfo("a", "x1", None, "img1", 5000)
-    assert "shared_profile_photo" not in score_edge(crowd, crowd, ev[("a", "b")]).signals
-    edges = [e_ab, e_ac, score_edge(b, c, ev[("b", "c")])]
-    gs = score_group([a, b, c], edges, ev, {f"i{k}": 3 for k in range(4)}, 60)
+    assert "shared_profile_photo" not in score_edge(crowd, crowd, one(("a", "b"))).signals
+    edges = [e_ab, e_ac, score_edge(b, c, one(("b", "c")))]
+    gs = score_group([a, b, c], edges, ev, {f"i{k}": 3 for k in range(4)})
     assert gs.score > 0
     assert "went_quiet_together" in gs.signals and "creation_cohort" in gs.signals
     assert "3 members created on 2019-03-02" in gs.explanation

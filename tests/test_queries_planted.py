@@ -72,14 +72,19 @@ def test_co_posting_pairs_default_flags_the_fast_fans_too(detected: Graph) -> No
     assert SUCCESSOR not in flagged  # re-posted weeks later: outside the window
 
 
-def test_co_posting_pairs_window_and_phash_distance(detected: Graph) -> None:
+def test_co_posting_pairs_window_and_the_items_detect_wrote(detected: Graph) -> None:
     # a 1 s window loses every pair (posts are 3-8 s apart)
     assert rows(detected, "co_posting_pairs", window_seconds=1) == []
     images = rows(detected, "co_posting_pairs", min_shared=5, item_kinds=["image"])
     assert {(r["account_id"], r["other_account_id"]): r["shared"] for r in images}[
         ("t:c1", "t:c2")
     ] == 7  # 4 rare images and 3 memes
-    strict = rows(detected, "co_posting_pairs", min_shared=5, max_phash_distance=1)
+    # what counts as the same image is decided once, by detect, for every consumer
+    run_detection(detected, max_phash_distance=1)
+    try:
+        strict = rows(detected, "co_posting_pairs", min_shared=5)
+    finally:
+        run_detection(detected)
     by_pair = {(r["account_id"], r["other_account_id"]): r["shared"] for r in strict}
     assert by_pair[("t:c1", "t:c3")] == 9  # the 2-bit copy no longer counts
     assert by_pair[("t:c1", "t:c2")] == 10
@@ -102,8 +107,9 @@ def test_group_evidence_lists_member_posts(detected: Graph) -> None:
     out = rows(detected, "group_evidence", group_id=gid)
     assert out, "a group without evidence"
     items = {r["item"] for r in out}
-    assert "phash:x0" in items and "url:https://example.org/campaign" in items
-    x1 = next(r for r in out if r["item"] == "phash:x1")
+    assert "img:phash:x0" in items and "url:https://example.org/campaign" in items
+    assert all(r["kind"] in ("image", "text", "url", "comment") for r in out)
+    x1 = next(r for r in out if r["item"] == "img:phash:x1")
     assert set(x1["accounts"]) == TRIO  # c3's near duplicate folded in
     assert {p["post_id"] for p in x1["posts"]} == {f"{a}:x1" for a in COORDINATED}
     assert rows(detected, "group_evidence", group_id="no-such-group") == []

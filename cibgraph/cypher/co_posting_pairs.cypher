@@ -1,29 +1,18 @@
 // name: co_posting_pairs
-// description: Pairs of accounts that posted the same item (the same image, a near-duplicate
-//   image, the same normalised text or the same URL) within a time window, with how many
-//   distinct items they shared that way. Posts are bucketed by time so that only posts in the
-//   same or the next bucket are compared: the work grows with the pairs that really fall in the
-//   window, not with the square of an item's sharers. Near-duplicate images come from the
-//   NEAR_DUPLICATE relationships written by `cibgraph detect` (before it ran, only exact images).
+// description: Pairs of accounts that posted the same shared item (an image cluster, a
+//   near-identical caption cluster or a URL: the `Item` nodes that `cibgraph detect` writes)
+//   within a time window, with how many distinct items they shared that way. Plain co-share
+//   counting, without rarity weighting (compare coordinated_groups). Posts are bucketed by time
+//   so that only posts in the same or the next bucket are compared: the work grows with the
+//   pairs that really fall in the window, not with the square of an item's sharers. Empty
+//   until `cibgraph detect` has run.
 // param: window_seconds int = 60 : largest gap between the two posts, in seconds
 // param: min_shared int = 2 : least number of distinct shared items
-// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
 // param: item_kinds list[str] = image,text,url : which kinds of item count (image, text, url)
 // columns: account_id, other_account_id, shared, first_at, last_at
-CALL () {
-  MATCH (p:Post)-[:HAS_MEDIA]->(i:Image) WHERE 'image' IN $item_kinds
-  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
-  WITH p, i, min(j.key) AS m
-  RETURN p, CASE WHEN m IS NOT NULL AND m < i.key THEN m ELSE i.key END AS item
-  UNION
-  MATCH (p:Post) WHERE p.text_key IS NOT NULL AND 'text' IN $item_kinds
-  RETURN p, 'text:' + p.text_key AS item
-  UNION
-  MATCH (p:Post)-[:LINKS_TO]->(u:Url) WHERE 'url' IN $item_kinds
-  RETURN p, 'url:' + u.url AS item
-}
-MATCH (a:Account)-[:POSTED]->(p)
-WITH item, a.id AS account, p.posted_at.epochSeconds AS t
+MATCH (it:Item) WHERE it.kind IN $item_kinds
+MATCH (a:Account)-[:POSTED]->(p:Post)-[:CARRIES]->(it)
+WITH it.key AS item, a.id AS account, p.posted_at.epochSeconds AS t
 WITH item, collect({a: account, t: t}) AS posts
 WHERE size(posts) > 1
 UNWIND posts AS post

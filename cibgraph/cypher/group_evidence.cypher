@@ -1,28 +1,21 @@
 // name: group_evidence
-// description: Why a group's members are linked: every item (image, near-duplicate image,
-//   normalised text or URL) that at least two members posted, with each member's post id and
-//   time, closest-timed items first.
+// description: Why a group's members are linked: the shared items its score counted (image
+//   clusters, near-identical captions, URLs, commented posts: the group's EVIDENCE items), with
+//   each member's posts of the item and their times, most members and closest-timed first.
 // param: group_id str : the group's id (see coordinated_groups)
-// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
-// columns: item, kind, accounts, posts, spread_seconds
-MATCH (g:Group {id: $group_id})<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(p:Post)
-CALL (p) {
-  MATCH (p)-[:HAS_MEDIA]->(i:Image)
-  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
-  WITH i, min(j.key) AS m
-  RETURN CASE WHEN m IS NOT NULL AND m < i.key THEN m ELSE i.key END AS item, 'image' AS kind
+// columns: item, kind, preview, sharers, accounts, posts, spread_seconds
+MATCH (g:Group {id: $group_id})-[:EVIDENCE]->(it:Item)
+CALL (g, it) {
+  MATCH (g)<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(p:Post)-[:CARRIES]->(it)
+  RETURN a.id AS account_id, p.id AS post_id, p.posted_at AS posted_at
   UNION
-  WITH p WHERE p.text_key IS NOT NULL
-  RETURN 'text:' + p.text_key AS item, 'text' AS kind
-  UNION
-  MATCH (p)-[:LINKS_TO]->(u:Url)
-  RETURN 'url:' + u.url AS item, 'url' AS kind
+  MATCH (g)<-[:MEMBER_OF]-(a:Account)-[c:COMMENTED|SHARED]->(p:Post)<-[:ABOUT]-(it)
+  RETURN a.id AS account_id, p.id AS post_id, c.at AS posted_at
 }
-WITH item, kind, a, p ORDER BY p.posted_at
-WITH item, kind, collect(DISTINCT a.id) AS accounts,
-     collect({account_id: a.id, post_id: p.id, posted_at: p.posted_at}) AS posts,
-     min(p.posted_at) AS first_at, max(p.posted_at) AS last_at
-WHERE size(accounts) >= 2
-RETURN item, kind, accounts, posts,
-       last_at.epochSeconds - first_at.epochSeconds AS spread_seconds
+WITH it, account_id, post_id, posted_at ORDER BY posted_at, account_id, post_id
+WITH it, collect(DISTINCT account_id) AS accounts,
+     collect({account_id: account_id, post_id: post_id, posted_at: posted_at}) AS posts,
+     min(posted_at) AS first_at, max(posted_at) AS last_at
+RETURN it.key AS item, it.kind AS kind, it.preview AS preview, it.sharers AS sharers,
+       accounts, posts, last_at.epochSeconds - first_at.epochSeconds AS spread_seconds
 ORDER BY size(accounts) DESC, spread_seconds, item

@@ -1,55 +1,32 @@
 // name: successor_accounts
-// description: Accounts that took over from accounts that went quiet: they started posting after
-//   a predecessor's last post (within `max_gap_days`) and posted the same uncommon items
-//   (images, near-duplicate images, texts or URLs that at most `max_sharers` accounts ever
-//   posted, so widely shared memes link no one).
+// description: Accounts that took over from accounts that went quiet, ranked by score: they
+//   started posting after a predecessor's last post (within `max_gap_days`) and, early in their
+//   own activity (their first `early_days`), re-posted the predecessor's uncommon shared items
+//   (items at most `max_sharers` accounts ever posted, so widely shared memes link no one).
+//   The score adds 1/(sharers - 1) per item, as the coordination score does: a picture only the
+//   two accounts ever posted counts 1, one that ten accounts posted counts 1/9.
 // param: min_shared int = 3 : least items shared with a predecessor (two can be chance: common captions)
 // param: max_gap_days int = 60 : longest gap between the predecessor's last and the successor's first post
 // param: max_sharers int = 20 : items posted by more accounts are too common to count
 // param: margin_days int = 7 : a predecessor's last post must be this long before the end of the data
-// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
-// columns: account_id, predecessor_ids, shared
+// param: early_days int = 90 : only the successor's posts in its first this many days count
+// param: min_score float = 1.0 : least score against one predecessor
+// columns: account_id, predecessor_ids, shared, score, first_post_at
+// one look-up per distinct item, however many predecessors posted it
 CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
 MATCH (pred:Account)
 WHERE pred.last_post_at IS NOT NULL AND pred.last_post_at < data_end - duration({days: $margin_days})
-MATCH (pred)-[:POSTED]->(pp:Post)
-CALL (pp) {
-  MATCH (pp)-[:HAS_MEDIA]->(i:Image)
-  RETURN 'image' AS kind, i.key AS value
-  UNION
-  WITH pp WHERE pp.text_key IS NOT NULL
-  RETURN 'text' AS kind, pp.text_key AS value
-  UNION
-  MATCH (pp)-[:LINKS_TO]->(u:Url)
-  RETURN 'url' AS kind, u.url AS value
-}
-// one look-up per distinct item, however many predecessors posted it
-WITH kind, value, collect(DISTINCT pred) AS preds
-CALL (kind, value) {
-  MATCH (i:Image {key: value}) WHERE kind = 'image'
-  OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance
-  WITH i, collect(j) AS near
-  WITH near + [i] AS images
-  UNWIND images AS im
-  MATCH (im)<-[:HAS_MEDIA]-(:Post)<-[:POSTED]-(author:Account)
-  RETURN author
-  UNION
-  MATCH (:Post {text_key: value})<-[:POSTED]-(author:Account) WHERE kind = 'text'
-  RETURN author
-  UNION
-  MATCH (:Url {url: value})<-[:LINKS_TO]-(:Post)<-[:POSTED]-(author:Account) WHERE kind = 'url'
-  RETURN author
-}
-WITH kind, value, preds, collect(author) AS authors
-WHERE size(authors) <= $max_sharers
-UNWIND preds AS pred
-UNWIND authors AS succ
-WITH pred, succ, kind + ':' + value AS item
+MATCH (pred)-[:POSTED]->(:Post)-[:CARRIES]->(it:Item)
+WHERE it.sharers <= $max_sharers
+WITH DISTINCT pred, it
+MATCH (it)<-[:CARRIES]-(sp:Post)<-[:POSTED]-(succ:Account)
 WHERE succ <> pred AND succ.first_post_at > pred.last_post_at
   AND succ.first_post_at <= pred.last_post_at + duration({days: $max_gap_days})
-WITH succ, pred, count(DISTINCT item) AS shared
-WHERE shared >= $min_shared
-WITH succ, pred, shared ORDER BY pred.id
+  AND sp.posted_at <= succ.first_post_at + duration({days: $early_days})
+WITH DISTINCT succ, pred, it
+WITH succ, pred, count(it) AS shared, sum(1.0 / (it.sharers - 1)) AS score
+WHERE shared >= $min_shared AND score >= $min_score
+WITH succ, pred, shared, score ORDER BY pred.id
 RETURN succ.id AS account_id, collect(pred.id) AS predecessor_ids, sum(shared) AS shared,
-       succ.first_post_at AS first_post_at
-ORDER BY shared DESC, account_id
+       round(sum(score), 4) AS score, succ.first_post_at AS first_post_at
+ORDER BY score DESC, account_id

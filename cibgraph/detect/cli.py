@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 
 from cibgraph.db import Graph
+from cibgraph.detect.coordination import SCALES
+from cibgraph.detect.text_similarity import THRESHOLD
 
 
 def register(app: typer.Typer) -> None:
@@ -37,8 +39,24 @@ def _graph() -> Graph:
 
 
 def detect(
-    window_seconds: int = typer.Option(60, help="Co-posting window, in seconds."),
+    window_seconds: int | None = typer.Option(
+        None,
+        min=1,
+        max=86400,
+        help="Restrict detection to this one time scale, in seconds "
+        "(default: every scale of --scales).",
+    ),
+    scales: str = typer.Option(
+        ",".join(str(s) for s in SCALES),
+        help="Time scales weighed in one run, in seconds, comma-separated.",
+    ),
     max_phash_distance: int = typer.Option(6, help="Near-duplicate images: most differing bits."),
+    text_threshold: float = typer.Option(
+        THRESHOLD, min=0.1, max=1.0, help="Near-identical captions: least word-pair Jaccard."
+    ),
+    quiet_tolerance_days: int = typer.Option(
+        3, min=0, max=60, help="Members whose last posts are this close went quiet together."
+    ),
     min_shared: int = typer.Option(2, help="Least distinct items a pair co-posted."),
     min_edge_weight: float = typer.Option(1.0, help="Least weight of a coordination edge."),
     min_group_size: int = typer.Option(3, help="Smallest group written."),
@@ -49,10 +67,24 @@ def detect(
     """Write near duplicates, the coordination graph and groups (idempotent)."""
     from cibgraph.detect import run_detection
 
+    try:
+        scale_values = tuple(int(x) for x in scales.split(",") if x.strip())
+        if not scale_values or not all(1 <= s <= 86400 for s in scale_values):
+            raise ValueError
+    except ValueError:
+        typer.secho(
+            f"Error: --scales takes whole seconds from 1 to 86400, comma-separated (got {scales!r})",
+            fg=typer.colors.RED,
+            err=True,
+        )
+        raise typer.Exit(2) from None
     with _graph() as g:
         report = run_detection(
             g,
             window_seconds=window_seconds,
+            scales=scale_values,
+            text_threshold=text_threshold,
+            quiet_tolerance_days=quiet_tolerance_days,
             max_phash_distance=max_phash_distance,
             min_shared=min_shared,
             min_edge_weight=min_edge_weight,

@@ -60,6 +60,17 @@ def evaluate(graph: Graph, truth_path: Path) -> dict[str, Any]:
     out["groups_recovered"] = sum(
         1 for tg in true_groups if any(set(g["members"]) == tg for g in groups)
     )
+    grouped = {m for g in groups for m in g["members"]}
+    # recall per tactic, and what each trap put into groups (false positives)
+    for tactic, members in sorted(truth.get("tactics", {}).items()):
+        out[f"tactic_{tactic}"] = prf(grouped & set(members), members)
+    traps = dict(truth.get("hard_negatives", {}))
+    traps["friend_circles"] = [a for c in traps.get("friend_circles", []) for a in c]
+    out["trap_false_positives"] = {
+        name: sorted(grouped & set(accs))
+        for name, accs in sorted(traps.items())
+        if isinstance(accs, list)
+    }
 
     pairs = _run(graph, "co_posting_pairs", {"min_shared": min(BASELINE_MIN_SHARED)})
     for k in BASELINE_MIN_SHARED:
@@ -117,6 +128,10 @@ def evaluate(graph: Graph, truth_path: Path) -> dict[str, Any]:
 def format_report(result: dict[str, Any]) -> str:
     lines = [f"{'signal':34} {'precision':>9} {'recall':>7} {'F1':>6} {'pred':>6} {'true':>6}"]
     for name, r in result.items():
+        if name == "trap_false_positives":
+            for trap, accs in r.items():
+                lines.append(f"{'trap ' + trap:34} {len(accs)} in groups")
+            continue
         if not isinstance(r, dict):
             lines.append(f"{name:34} {r}")
             continue

@@ -2,11 +2,16 @@
 
 1. NEAR_DUPLICATE between images whose perceptual hashes differ in at most
    `max_phash_distance` bits (multi-index hashing, `near_duplicates.py`).
-2. COORDINATED_WITH between accounts whose co-posting evidence (rare items
-   posted within the window, weighted, plus corroborating signals) passes
-   the thresholds (`coordination.py`, `scoring.py`).
-3. Leiden communities of that weighted graph become `Group` nodes with
-   `MEMBER_OF` members, a score, signals, an explanation and evidence.
+2. Shared items: image clusters, near-identical caption clusters (MinHash
+   LSH, `text_similarity.py`), links and commented posts become `Item` nodes
+   that posts `CARRIES` (`items.py`: the one definition every consumer reads).
+3. COORDINATED_WITH between accounts whose co-posting evidence (rare items
+   posted together at some time scale, weighted, plus corroborating signals)
+   passes the thresholds (`coordination.py`, `scoring.py`). Each edge records
+   the scales that support it, its median lag and who led.
+4. Leiden communities of that weighted graph become `Group` nodes with
+   `MEMBER_OF` members, a score, signals, an explanation, evidence, and
+   `EVIDENCE` links to the items the score counted.
 
 Every step is idempotent: ids are derived from content (a group's id is a
 hash of its sorted member ids), Leiden runs with a fixed seed on a graph built
@@ -26,13 +31,31 @@ from typing import Any
 
 from cibgraph.db import Graph
 from cibgraph.detect.communities import leiden_communities
-from cibgraph.detect.coordination import Action, PairEvidence, group_actions, window_pairs
+from cibgraph.detect.coordination import (
+    SCALES,
+    Action,
+    PairEvidence,
+    co_actions,
+    group_actions,
+    scale_evidence,
+)
+from cibgraph.detect.items import (
+    comment_item,
+    image_item,
+    kind_of,
+    text_item,
+    url_item,
+    write_items,
+)
 from cibgraph.detect.near_duplicates import UnionFind, hamming, near_duplicate_pairs
 from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
-from cibgraph.model import label, rel_type
+from cibgraph.detect.text_similarity import THRESHOLD, text_clusters
+from cibgraph.model import ensure_schema, label, rel_type
 
-A, P, IMG, G = (label(x) for x in ("Account", "Post", "Image", "Group"))
-ND, CW, MO = (rel_type(x) for x in ("NEAR_DUPLICATE", "COORDINATED_WITH", "MEMBER_OF"))
+A, P, IMG, G, IT = (label(x) for x in ("Account", "Post", "Image", "Group", "Item"))
+ND, CW, MO, EV = (
+    rel_type(x) for x in ("NEAR_DUPLICATE", "COORDINATED_WITH", "MEMBER_OF", "EVIDENCE")
+)
 BATCH = 5000
 FULL_CLUSTER = 12
 
@@ -42,6 +65,9 @@ class DetectionReport:
     images: int = 0
     near_duplicates: int = 0
     near_duplicate_edges: int = 0
+    texts: int = 0
+    near_identical_texts: int = 0
+    items: int = 0
     actions: int = 0
     candidate_pairs: int = 0
     coordination_edges: int = 0
@@ -136,10 +162,27 @@ def edges_to_write(
 # ---------------------------------------------------------------- actions
 
 
+def load_texts(graph: Graph) -> list[tuple[str, str]]:
+    """One caption per text key (the smallest post id's, so the choice is stable)."""
+    return [
+        (r["k"], r["text"])
+        for r in _stream(
+            graph,
+            f"MATCH (p:{P}) WHERE p.text_key IS NOT NULL AND p.text IS NOT NULL "
+            "WITH p.text_key AS k, p ORDER BY p.id "
+            "WITH k, head(collect(p.text)) AS text RETURN k, text",
+        )
+    ]
+
+
 def load_actions(
-    graph: Graph, near_pairs: list[tuple[str, str, int]], *, comments: bool = True
-) -> list[Action]:
-    """Every (item, account, time, post): image clusters, texts, URLs, comments/shares."""
+    graph: Graph,
+    near_pairs: list[tuple[str, str, int]],
+    text_cluster: dict[str, str],
+    *,
+    comments: bool = True,
+) -> tuple[list[Action], dict[str, str]]:
+    """Every (item, account, time, post) and a preview per item (`items.py` defines them)."""
     image_rows = list(
         _stream(
             graph,
@@ -153,8 +196,9 @@ def load_actions(
     uf = UnionFind(len(keys))
     for a, b, _ in near_pairs:
         uf.union(index[a], index[b])
+    previews: dict[str, str] = {}
     actions: list[Action] = [
-        ("img:" + keys[uf.find(index[r["k"]])], r["a"], r["t"], r["p"]) for r in image_rows
+        (image_item(keys[uf.find(index[r["k"]])]), r["a"], r["t"], r["p"]) for r in image_rows
     ]
     for r in _stream(
         graph,
@@ -162,14 +206,16 @@ def load_actions(
         "AND p.posted_at IS NOT NULL "
         "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, p.text_key AS k",
     ):
-        actions.append(("text:" + r["k"], r["a"], r["t"], r["p"]))
+        actions.append((text_item(text_cluster.get(r["k"], r["k"])), r["a"], r["t"], r["p"]))
     for r in _stream(
         graph,
         f"MATCH (a:{A})-[:POSTED]->(p:{P})-[:{rel_type('LINKS_TO')}]->(u) "
         "WHERE p.posted_at IS NOT NULL "
         "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, u.url AS k",
     ):
-        actions.append(("url:" + r["k"], r["a"], r["t"], r["p"]))
+        item = url_item(r["k"])
+        previews[item] = r["k"]
+        actions.append((item, r["a"], r["t"], r["p"]))
     if comments:
         for r in _stream(
             graph,
@@ -177,8 +223,8 @@ def load_actions(
             "WHERE c.at IS NOT NULL "
             "RETURN a.id AS a, c.at.epochSeconds AS t, p.id AS p",
         ):
-            actions.append(("comment:" + r["p"], r["a"], r["t"], r["p"]))
-    return actions
+            actions.append((comment_item(r["p"]), r["a"], r["t"], r["p"]))
+    return actions, previews
 
 
 def load_accounts(graph: Graph, ids: set[str]) -> dict[str, AccountInfo]:
@@ -229,10 +275,26 @@ def _write_edges(graph: Graph, edges: list[EdgeScore]) -> None:
         _batches(stale),
     ):
         pass
-    rows = [{"a": e.a, "b": e.b, "w": e.weight, "s": e.shared, "sig": e.signals} for e in edges]
+    rows = [
+        {
+            "a": e.a,
+            "b": e.b,
+            "w": e.weight,
+            "s": e.shared,
+            "sig": e.signals,
+            "scale": e.scale,
+            "scales": e.scales,
+            "lag": e.median_lag,
+            "la": e.lead_a,
+            "lb": e.lead_b,
+        }
+        for e in edges
+    ]
     for _ in graph.write_batches(
         f"UNWIND $rows AS row MATCH (x:{A} {{id: row.a}}) MATCH (y:{A} {{id: row.b}}) "
-        f"MERGE (x)-[r:{CW}]->(y) SET r.weight = row.w, r.shared = row.s, r.signals = row.sig",
+        f"MERGE (x)-[r:{CW}]->(y) SET r.weight = row.w, r.shared = row.s, r.signals = row.sig, "
+        "r.scale_seconds = row.scale, r.scales = row.scales, r.median_lag_seconds = row.lag, "
+        "r.lead_share = row.la, r.other_lead_share = row.lb",
         _batches(rows),
     ):
         pass
@@ -252,10 +314,20 @@ def _write_groups(graph: Graph, groups: list[dict[str, Any]]) -> None:
             f"UNWIND $members AS m MATCH (a:{A} {{id: m}}) MERGE (a)-[:{MO}]->(g)",
             g,
         )
+        graph.write(
+            f"MATCH (g:{G} {{id: $id}}) OPTIONAL MATCH (g)-[r:{EV}]->(old:{IT}) "
+            "WHERE NOT old.key IN $items DELETE r "
+            "WITH DISTINCT g "
+            f"UNWIND $items AS k MATCH (it:{IT} {{key: k}}) MERGE (g)-[:{EV}]->(it)",
+            {"id": g["id"], "items": g["items"]},
+        )
 
 
 def _evidence(
-    members: list[str], evidence: dict[tuple[str, str], PairEvidence], limit: int = 50
+    members: list[str],
+    evidence: dict[tuple[str, str], PairEvidence],
+    previews: dict[str, str],
+    sharers: dict[str, int],
 ) -> list[dict[str, Any]]:
     """The group's shared items with each member's post and time (closest first)."""
     per_item: dict[str, dict[str, tuple[int, str]]] = {}
@@ -278,11 +350,14 @@ def _evidence(
         ),
     )
     out = []
-    for item, posts in ranked[:limit]:
+    for item, posts in ranked:
         times = [t for t, _ in posts.values()]
         out.append(
             {
                 "item": item,
+                "kind": kind_of(item),
+                "preview": previews.get(item),
+                "sharers": sharers.get(item),
                 "accounts": len(posts),
                 "spread_seconds": max(times) - min(times),
                 "posts": [
@@ -300,28 +375,37 @@ def _evidence(
 def run_detection(
     graph: Graph,
     *,
-    window_seconds: int = 60,
+    window_seconds: int | None = None,
+    scales: tuple[int, ...] = SCALES,
     max_phash_distance: int = 6,
+    text_threshold: float = THRESHOLD,
     min_shared: int = 2,
     min_edge_weight: float = 1.0,
     min_group_size: int = 3,
     min_group_score: float = 1.0,
-    max_sharers: int = 1000,
+    max_sharers: int = 200,
+    quiet_tolerance_days: int = 3,
     seed: int = 42,
     resolution: float = 1.0,
     comments: bool = True,
     progress: bool = False,
 ) -> DetectionReport:
-    """Write NEAR_DUPLICATE, COORDINATED_WITH and Group/MEMBER_OF; same graph, same result."""
+    """Write NEAR_DUPLICATE, Item/CARRIES, COORDINATED_WITH and Group/MEMBER_OF/EVIDENCE;
+    same graph, same result. `window_seconds` restricts detection to that one time scale."""
+    use_scales = (window_seconds,) if window_seconds is not None else tuple(sorted(scales))
+    if not use_scales or min(use_scales) <= 0:
+        raise ValueError("time scales must be positive")
     report = DetectionReport(
         options={
-            "window_seconds": window_seconds,
+            "scales": list(use_scales),
             "max_phash_distance": max_phash_distance,
+            "text_threshold": text_threshold,
             "min_shared": min_shared,
             "min_edge_weight": min_edge_weight,
             "min_group_size": min_group_size,
             "min_group_score": min_group_score,
             "max_sharers": max_sharers,
+            "quiet_tolerance_days": quiet_tolerance_days,
             "seed": seed,
             "resolution": resolution,
         }
@@ -334,6 +418,7 @@ def run_detection(
             print(f"  {name}: {now - t0:.1f} s", flush=True)
         return now
 
+    ensure_schema(graph)
     t = time.perf_counter()
     report.images, near, report.near_duplicate_edges = write_near_duplicates(
         graph, max_phash_distance
@@ -341,32 +426,56 @@ def run_detection(
     report.near_duplicates = len(near)
     t = step("near_duplicates", t)
 
-    actions = load_actions(graph, near, comments=comments)
+    texts = load_texts(graph)
+    text_cluster = text_clusters(texts, threshold=text_threshold)
+    report.texts = len(texts)
+    report.near_identical_texts = len(text_cluster)
+    t = step("near_identical_texts", t)
+
+    actions, previews = load_actions(graph, near, text_cluster, comments=comments)
+    for key, text in texts:
+        previews.setdefault(text_item(text_cluster.get(key, key)), text)
     report.actions = len(actions)
     by_item = group_actions(actions)
-    sharers = {item: len({a for _, a, _ in acts}) for item, acts in by_item.items()}
+    del actions
     t = step("load_actions", t)
 
-    pairs = window_pairs(by_item, window_seconds, max_sharers=max_sharers)
-    candidates = {k: ev for k, ev in pairs.items() if ev.shared >= min_shared}
-    report.candidate_pairs = len(candidates)
+    report.items = write_items(graph, by_item, previews)
+    t = step("items", t)
+
+    pairs, sharers = co_actions(
+        by_item, max(use_scales), max_sharers=max_sharers, scales=use_scales
+    )
+    per_pair: dict[tuple[str, str], dict[int, PairEvidence]] = {}
+    for key, cas in pairs.items():
+        per_scale = {s: scale_evidence(cas, sharers, s) for s in use_scales}
+        if max(ev.shared for ev in per_scale.values()) >= min_shared:
+            per_pair[key] = per_scale
+    del pairs
+    report.candidate_pairs = len(per_pair)
     t = step("co_posting", t)
 
-    accounts = load_accounts(graph, {x for k in candidates for x in k})
+    accounts = load_accounts(graph, {x for k in per_pair for x in k})
     items_of: dict[str, set[str]] = {a: set() for a in accounts}
     for item, acts in by_item.items():
         for _, acc, _ in acts:
             if acc in items_of:
                 items_of[acc].add(item)
     edges = []
-    for (a, b), ev in sorted(candidates.items()):
+    best: dict[tuple[str, str], PairEvidence] = {}
+    for (a, b), per_scale in sorted(per_pair.items()):
         if a not in accounts or b not in accounts:
             continue
-        ever = len(items_of[a] & items_of[b])
-        e = score_edge(accounts[a], accounts[b], ev, synchrony=ev.shared / max(ever, ev.shared))
-        e.parts["synchrony"] = round(ev.shared / max(ever, ev.shared), 4)
-        if e.weight >= min_edge_weight:
+        e = score_edge(
+            accounts[a],
+            accounts[b],
+            per_scale,
+            ever=len(items_of[a] & items_of[b]),
+            min_edge_weight=min_edge_weight,
+        )
+        if e.weight >= min_edge_weight and e.shared >= min_shared:
             edges.append(e)
+            best[(a, b)] = per_scale[e.scale]
     report.coordination_edges = len(edges)
     _write_edges(graph, edges)
     t = step("coordination_graph", t)
@@ -385,10 +494,16 @@ def run_detection(
             if (a, b) in by_pair
         ]
         gs = score_group(
-            [accounts[m] for m in members], inner, candidates, sharers, window_seconds, data_end
+            [accounts[m] for m in members],
+            inner,
+            best,
+            sharers,
+            data_end,
+            quiet_tolerance_days=quiet_tolerance_days,
         )
         if gs.score < min_group_score:
             continue
+        evidence_items = _evidence(members, best, previews, sharers)
         groups.append(
             {
                 "id": group_id(members),
@@ -397,8 +512,9 @@ def run_detection(
                 "score": gs.score,
                 "signals": gs.signals,
                 "explanation": gs.explanation,
+                "items": sorted(x["item"] for x in evidence_items),
                 "evidence": json.dumps(
-                    {"facts": gs.facts, "items": _evidence(members, candidates)},
+                    {"facts": gs.facts, "items": evidence_items},
                     sort_keys=True,
                     default=_json_default,
                 ),

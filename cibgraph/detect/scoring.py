@@ -18,6 +18,7 @@ BONUS = {
     "borrowed_profile_photo": 0.25,
 }
 SEPARATORS = ".-_"
+SCALE_SLACK = 0.25
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,30 @@ class EdgeScore:
     shared: int
     signals: list[str] = field(default_factory=list)
     parts: dict[str, float] = field(default_factory=dict)
+    # the time scale whose evidence gives the weight, and every scale that alone would link
+    scale: int = 60
+    scales: list[int] = field(default_factory=list)
+    median_lag: float | None = None
+    lead_a: float = 0.0  # share of the co-actions that `a` posted first
+    lead_b: float = 0.0
+
+
+def best_scale(per_scale: dict[int, PairEvidence], ever: int) -> tuple[int, dict[int, float]]:
+    """Each scale's co-posting weight (rarity x timing x synchrony), and the scale that holds
+    the link: the narrowest whose weight is within `SCALE_SLACK` of the best. A wider scale
+    always contains a narrower one's co-actions (with a gentler timing factor), so the
+    narrowest that carries the evidence is the one that describes it.
+
+    Synchrony is the share of all the items both accounts ever posted that they posted
+    within that scale: fans of the same memes share many items, rarely in step; operators
+    share them in step."""
+    weights = {
+        s: round(ev.weight * ev.shared / max(ever, ev.shared), 6) if ev.shared else 0.0
+        for s, ev in per_scale.items()
+    }
+    top = max(weights.values())
+    best = min(s for s, w in weights.items() if w >= top * (1 - SCALE_SLACK))
+    return best, weights
 
 
 def name_similarity(a: str, b: str) -> float:
@@ -57,16 +82,18 @@ def name_similarity(a: str, b: str) -> float:
 def score_edge(
     a: AccountInfo,
     b: AccountInfo,
-    ev: PairEvidence,
+    per_scale: dict[int, PairEvidence],
     *,
-    synchrony: float = 1.0,
+    ever: int = 0,
+    min_edge_weight: float = 1.0,
     min_similarity: float = 0.7,
     max_photo_users: int = 50,
 ) -> EdgeScore:
-    """`synchrony`: of all items both accounts ever posted, the share they posted within
-    the window. Friends who repost each other's pictures, or fans of the same memes, share
-    many items but rarely within seconds; operators share them in lockstep."""
-    parts = {"co_posting": round(ev.weight * synchrony, 6)}
+    """A pair's weight: its co-posting at its best time scale plus corroborating signals.
+    `ever`: how many items both accounts ever posted (the synchrony denominator)."""
+    scale, weights = best_scale(per_scale, ever)
+    ev = per_scale[scale]
+    parts = {"co_posting": weights[scale]}
     signals = ["co_posting"]
     sim = name_similarity(a.handle_norm, b.handle_norm)
     if sim >= min_similarity:
@@ -84,7 +111,56 @@ def score_edge(
     if any(k.startswith("comment:") for k in ev.items):
         signals.append("tandem_comments")
     signals += [k for k in parts if k != "co_posting"]
-    return EdgeScore(a.id, b.id, round(sum(parts.values()), 6), ev.shared, signals, parts)
+    bonus = sum(v for k, v in parts.items() if k != "co_posting")
+    supporting = sorted(s for s, w in weights.items() if w > 0 and w + bonus >= min_edge_weight)
+    led_a, led_b = ev.led()
+    n = max(1, ev.shared)
+    return EdgeScore(
+        a.id,
+        b.id,
+        round(sum(parts.values()), 6),
+        ev.shared,
+        signals,
+        parts,
+        scale=scale,
+        scales=supporting or [scale],
+        median_lag=ev.median_lag(),
+        lead_a=round(led_a / n, 4),
+        lead_b=round(led_b / n, 4),
+    )
+
+
+def scale_words(seconds: float) -> str:
+    """A lag in words: how an investigator would say it."""
+    if seconds < 60:
+        return "seconds apart"
+    if seconds < 150:
+        return "about a minute apart"
+    if seconds < 3600:
+        return "minutes apart"
+    return "within hours"
+
+
+def order_consistency(edges: list[EdgeScore]) -> float | None:
+    """Over a group's edges, the share of co-actions posted in the pair's usual order."""
+    total = sum(e.shared for e in edges)
+    if not total:
+        return None
+    return sum(max(e.lead_a, e.lead_b) * e.shared for e in edges) / total
+
+
+def largest_block(days: list[date], tolerance_days: int) -> list[date]:
+    """The longest run of sorted days in which each is at most `tolerance_days` after the one
+    before (a block that went quiet over a few days, not on one calendar day)."""
+    best: list[date] = []
+    run: list[date] = []
+    for d in days:
+        if run and (d - run[-1]).days > tolerance_days:
+            run = []
+        run.append(d)
+        if len(run) > len(best):
+            best = list(run)
+    return best
 
 
 @dataclass
@@ -100,8 +176,9 @@ def score_group(
     edges: list[EdgeScore],
     evidence: dict[tuple[str, str], PairEvidence],
     sharers: dict[str, int],
-    window: int,
     data_end: date | None = None,
+    *,
+    quiet_tolerance_days: int = 3,
 ) -> GroupScore:
     """A group's score: the co-posting evidence per member plus how densely the members are
     tied, and a sentence an investigator can check against `group_evidence`."""
@@ -127,34 +204,44 @@ def score_group(
     for m in members:
         if m.created_on is not None:
             created[m.created_on] = created.get(m.created_on, 0) + 1
-    quiet: dict[date, int] = {}
-    for m in members:
+    quiet_days = sorted(
+        m.went_quiet_on
+        for m in members
         # everyone's last post is near the end of a collection: that says nothing
-        if m.went_quiet_on is not None and (
-            data_end is None or (data_end - m.went_quiet_on).days > 7
-        ):
-            quiet[m.went_quiet_on] = quiet.get(m.went_quiet_on, 0) + 1
+        if m.went_quiet_on is not None
+        and (data_end is None or (data_end - m.went_quiet_on).days > 7)
+    )
+    quiet_block = largest_block(quiet_days, quiet_tolerance_days)
     signals = sorted(signal_counts)
     cohort_day, cohort_n = max(created.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))
-    quiet_day, quiet_n = max(quiet.items(), key=lambda kv: (kv[1], kv[0]), default=(None, 0))
     if cohort_n >= 3 and "creation_cohort" not in signals:
         signals.append("creation_cohort")
-    if quiet_n >= 3:
+    if len(quiet_block) >= 3:
         signals.append("went_quiet_together")
     signals = sorted(set(signals))
     median_gap = statistics.median(gaps) if gaps else None
     median_sharers = statistics.median(items.values()) if items else None
-    bits = [
-        f"{n} accounts tied by {len(edges)} of {int(possible)} possible pairs",
-        f"{len(items)} distinct items posted by at least two members within {window} s"
-        + (f" (median gap {median_gap:g} s)" if median_gap is not None else ""),
-    ]
+    order = order_consistency(edges)
+    scale_counts: dict[int, int] = {}
+    for e in edges:
+        scale_counts[e.scale] = scale_counts.get(e.scale, 0) + 1
+    bits = [f"{n} accounts tied by {len(edges)} of {int(possible)} possible pairs"]
+    if median_gap is not None:
+        how = f"posted the same {len(items)} items {scale_words(median_gap)}"
+        how += f" (median lag {median_gap:g} s)"
+        if order is not None and order >= 0.85:
+            how += ", nearly always in the same order"
+            if 60 <= median_gap < 3600:
+                how += " (a scheduler-like stagger)"
+        bits.append(how)
     if median_sharers is not None:
         bits.append(f"those items were posted by a median of {median_sharers:g} accounts in all")
     if cohort_n >= 2:
         bits.append(f"{cohort_n} members created on {cohort_day}")
-    if quiet_n >= 2:
-        bits.append(f"{quiet_n} members went quiet on {quiet_day}")
+    if len(quiet_block) >= 2:
+        first, last = quiet_block[0], quiet_block[-1]
+        when = f"on {first}" if first == last else f"between {first} and {last}"
+        bits.append(f"{len(quiet_block)} members went quiet {when}")
     for s, label in (
         ("similar_names", "pairs with similar names"),
         ("shared_profile_photo", "pairs sharing a profile photo"),
@@ -164,6 +251,9 @@ def score_group(
         if s in signal_counts:
             bits.append(f"{signal_counts[s]} {label}")
     facts = {
+        "scales": dict(sorted(scale_counts.items())),
+        "order_consistency": round(order, 4) if order is not None else None,
+        "went_quiet": [d.isoformat() for d in quiet_block] if len(quiet_block) >= 2 else [],
         "edges": len(edges),
         "density": round(density, 4),
         "items": len(items),

@@ -12,14 +12,22 @@ hashtags, and 19 coordinated accounts in 4 groups:
   copies of reference images); comment in tandem; buy ads from an
   unregistered sponsor;
 - D (5): similar handles; comment in tandem; buy ads from the same
-  unregistered sponsor.
+  unregistered sponsor;
+- E (5): a scheduler: each of its own pictures goes to one member after
+  another, a few minutes apart, nearly always in the same order;
+- F (5): a copy-paste crew: lightly edited captions (case changed, an emoji
+  added, a word swapped, another hashtag tail) on different pictures,
+  minutes apart, in no fixed order.
 
 Every group also behaves like fans (reposting viral memes), and the
 genuine population carries the hard negatives: fans who repost the same
 viral memes within minutes (some of them very fast), circles of friends who
 repost each other's pictures, a default avatar shared by thousands, very
 active genuine accounts, registered sponsors written with different case and
-punctuation, accounts created on the same day by chance.
+punctuation, accounts created on the same day by chance; news cascades
+(hundreds of accounts posting the same photo, or re-encoded copies of it,
+within minutes, with heavy news posters in most of them); chain letters
+copied, with small edits, by hundreds of genuine accounts over days.
 
 `generate(out_dir, scale=1.0, seed=7)` writes accounts.jsonl, posts.jsonl,
 ads.jsonl, sponsors.jsonl, reference_images.jsonl, interactions.jsonl,
@@ -167,7 +175,8 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
         accounts[aid] = rec
 
     # ------------------------------------------------------------ genuine population
-    genuine_ids = [f"ig:u{i:06d}" for i in range(n_accounts - 19)]
+    n_coordinated = 29
+    genuine_ids = [f"ig:u{i:06d}" for i in range(n_accounts - n_coordinated)]
     for i, aid in enumerate(genuine_ids):
         created = rng.uniform(-_day(2500), _day(DAYS - 30))
         photo = (
@@ -178,8 +187,8 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
             else None
         )
         add_account(aid, handle_for(i), created, photo)
-    fans = genuine_ids[: n_devoted - 19]
-    others = genuine_ids[n_devoted - 19 :]
+    fans = genuine_ids[: n_devoted - n_coordinated]
+    others = genuine_ids[n_devoted - n_coordinated :]
     # a default avatar is used by fans too
     for aid in fans[::7]:
         accounts[aid]["profile_image"] = imgs.obj(*default_avatar)
@@ -241,7 +250,16 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
             aid, h, _day(rng.randint(60, 260)) + rng.uniform(0, 86400), imgs.obj(*imgs.new())
         )
 
-    coordinated = group_a + group_b + group_c + group_d
+    group_e = [f"ig:e{i}" for i in range(1, 6)]
+    group_f = [f"ig:f{i}" for i in range(1, 6)]
+    for aid in group_e + group_f:
+        add_account(
+            aid,
+            handle_for(len(accounts)),
+            _day(rng.randint(20, 300)) + rng.uniform(0, 86400),
+            imgs.obj(*imgs.new()),
+        )
+    coordinated = group_a + group_b + group_c + group_d + group_e + group_f
     for rec in accounts.values():
         w.write("accounts", rec)
 
@@ -429,8 +447,61 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
         lo, hi = spans[aid]
         for _ in range(int(per_fan * 0.75)):
             own_post(aid, rng.uniform(lo, hi))
-    for n, aid in enumerate(group_a):  # the block's last posts, all on one day
-        own_post(aid, _day(quiet_day) + 3600 * 10 + 900 * n)
+    # the block's last posts: within a few days of each other at the end of the month
+    for n, aid in enumerate(group_a):
+        own_post(aid, _day(quiet_day) + 3600 * 10 + rng.uniform(0, 2.5 * 86400) + n)
+
+    # E: a scheduler posts each picture to one member after another, minutes apart
+    for _ in range(140):
+        ph, sha = imgs.new()
+        t = rng.uniform(_day(150), _day(DAYS - 2))
+        order = list(group_e) if rng.random() < 0.9 else rng.sample(group_e, len(group_e))
+        for aid in order:
+            if rng.random() < 0.85:
+                emit_post(aid, t, media=[imgs.copy(ph, sha, 3)], text=rng.choice(["", "🇺🇸"]))
+            t += rng.uniform(180, 480)
+    # F: a copy-paste crew puts lightly edited captions on pictures of their own
+    for _ in range(120):
+        base = _sentence(rng, rng.randint(10, 16))
+        t0 = rng.uniform(_day(120), _day(DAYS - 2))
+        for aid in group_f:
+            if rng.random() < 0.85:
+                emit_post(
+                    aid,
+                    t0 + rng.uniform(0, 1500),
+                    media=[imgs.obj(*imgs.new())],
+                    text=_paraphrase(rng, base),
+                )
+
+    # news cascades: hundreds post the same photo (or re-encoded copies) within minutes;
+    # heavy news posters take part in most of them
+    news_posters = others[230:245]
+    crowd = others[245:]
+    n_cascades = max(6, round(30 * scale))
+    for c in range(n_cascades):
+        ph, sha = imgs.new()
+        t0 = rng.uniform(_day(20), _day(DAYS - 2))
+        size = rng.randint(80, 400)
+        posters = [a for a in news_posters if rng.random() < 0.8]
+        posters += rng.sample(crowd, min(len(crowd), size))
+        for aid in posters:
+            emit_post(
+                aid,
+                t0 + rng.expovariate(1 / 240),
+                media=[imgs.copy(ph, sha, 2)],
+                text=rng.choice(["", "breaking", "wow", "this is happening now"]),
+                tagged=False,
+            )
+    # chain letters: copied with small edits by hundreds of genuine accounts over days
+    chain_posters: set[str] = set()
+    for c in range(max(2, round(4 * scale))):
+        base = _sentence(rng, rng.randint(24, 34))
+        t0 = rng.uniform(_day(20), _day(DAYS - 5))
+        copiers = rng.sample(crowd, min(len(crowd), rng.randint(150, 350)))
+        chain_posters.update(copiers)
+        for aid in copiers:
+            text = base if rng.random() < 0.3 else _paraphrase(rng, base)
+            emit_post(aid, t0 + rng.uniform(0, 3 * 86400), text=text, tagged=False)
 
     # ------------------------------------------------------------ interactions
     n_inter = round(60_000 * scale)
@@ -517,7 +588,14 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
         "scale": scale,
         "hashtags": HASHTAGS,
         "coordinated_accounts": sorted(coordinated),
-        "groups": [sorted(g) for g in (group_a, group_b, group_c, group_d)],
+        "groups": [sorted(g) for g in (group_a, group_b, group_c, group_d, group_e, group_f)],
+        "tactics": {
+            "seconds_apart": sorted(group_a + group_b),
+            "borrowed_photos_tandem_comments": sorted(group_c),
+            "similar_names_tandem_comments": sorted(group_d),
+            "scheduler_stagger": sorted(group_e),
+            "paraphrased_captions": sorted(group_f),
+        },
         "creation_cohorts": [
             {"created_on": created_on(group_a[0]), "account_ids": sorted(group_a)},
             {"created_on": created_on(group_b[0]), "account_ids": sorted(group_b)},
@@ -535,6 +613,8 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
             "fast_fans": sorted(a for a in fans if speed[a] < 3),
             "friend_circles": [sorted(c) for c in circles],
             "power_users": sorted(power_users),
+            "news_posters": sorted(news_posters),
+            "chain_letter_posters": sorted(chain_posters),
             "default_avatar_users": sum(
                 1
                 for r in accounts.values()
@@ -542,6 +622,40 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
             ),
         },
     }
+
+
+WORDS = (
+    "the they will never tell you what really happened at border this week our town people "
+    "vote truth media lies hidden story school children families money taxes jobs workers "
+    "government election fraud rigged freedom speech police city council mayor river bridge "
+    "road factory closed again shame wake up share before deleted nobody talks about it "
+    "every day more proof see for yourself ask why now stand strong together against them"
+).split()
+SWAPS = {"really": "actually", "never": "not", "people": "folks", "truth": "facts"}
+EMOJI = ["😡", "🔥", "🇺🇸", "‼️", "👇"]
+TAILS = ["#wakeup", "#truth", "#share", "#news #now", "#OurVoice"]
+
+
+def _sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n))
+
+
+def _paraphrase(rng: random.Random, text: str) -> str:
+    """A light edit: case, an emoji, a swapped word, another hashtag tail (one or two)."""
+    words = text.split()
+    for edit in rng.sample(["case", "emoji", "swap", "tail"], rng.randint(1, 2)):
+        if edit == "case":
+            words = (
+                [w.upper() for w in words] if rng.random() < 0.5 else [words[0].title(), *words[1:]]
+            )
+        elif edit == "emoji":
+            words.insert(rng.randrange(len(words) + 1), rng.choice(EMOJI))
+        elif edit == "swap":
+            i = rng.randrange(len(words))
+            words[i] = SWAPS.get(words[i].lower(), rng.choice(WORDS))
+        else:
+            words.append(rng.choice(TAILS))
+    return " ".join(words)
 
 
 def _parse(ts: str) -> float:

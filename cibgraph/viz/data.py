@@ -37,20 +37,18 @@ RETURN a.id AS source, b.id AS target, c.weight AS weight, c.shared AS shared,
        c.signals AS signals
 """
 
-# Items (hashtags, links, images, identical texts) posted by two or more members.
+# The group's shared items: exactly the items its score counted (`cibgraph.detect.items`).
 _GROUP_ITEMS = """
-MATCH (g:Group {id: $id})<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(p:Post)
-CALL (p) {
-  MATCH (p)-[:TAGGED|LINKS_TO|HAS_MEDIA]->(i)
-  RETURN labels(i)[0] AS kind, coalesce(i.name, i.url, i.key) AS key,
-         coalesce(i.name, i.url, i.key) AS label
-  UNION
-  WITH p WHERE p.text_key IS NOT NULL
-  RETURN 'Text' AS kind, p.text_key AS key, left(p.text, 60) AS label
+MATCH (g:Group {id: $id})-[:EVIDENCE]->(it:Item)
+CALL (g, it) {
+  MATCH (g)<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(:Post)-[:CARRIES]->(it)
+  RETURN a.id AS member
+  UNION ALL
+  MATCH (g)<-[:MEMBER_OF]-(a:Account)-[:COMMENTED|SHARED]->(:Post)<-[:ABOUT]-(it)
+  RETURN a.id AS member
 }
-WITH kind, key, label, collect(DISTINCT a.id) AS members, count(p) AS posts
-WHERE size(members) >= 2
-RETURN kind, key, label, members, posts
+WITH it, collect(DISTINCT member) AS members, count(member) AS posts
+RETURN it.kind AS kind, it.key AS key, coalesce(it.preview, it.key) AS label, members, posts
 ORDER BY size(members) DESC, posts DESC, key
 LIMIT $max_items
 """
@@ -89,16 +87,16 @@ def group_view(graph: Graph, group_id: str, *, max_items: int = 200) -> ViewData
         for r in graph.read(_GROUP_LINKS, {"id": group_id})
     ]
     for r in graph.read(_GROUP_ITEMS, {"id": group_id, "max_items": max_items}):
-        item_id = f"{r['kind']}:{r['key']}"
+        item_id = str(r["key"])
         nodes.append(
             ViewNode(
                 item_id,
                 str(r["label"] or r["key"]),
-                r["kind"],
+                "Item",
                 f"shared {r['kind']}",
                 float(r["posts"]),
-                {"posted by members": len(r["members"])},
-                key=None if r["kind"] == "Text" else str(r["key"]),
+                {"kind": r["kind"], "posted by members": len(r["members"])},
+                key=item_id,
             )
         )
         edges += [ViewEdge(m, item_id, "posted", 1.0) for m in r["members"]]
