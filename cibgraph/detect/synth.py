@@ -442,6 +442,7 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
         **dict.fromkeys(group_b, (_day(day_b_created + 3), _day(DAYS))),
         **dict.fromkeys(group_c, (_day(205), _day(DAYS))),
         **dict.fromkeys(group_d, (_day(265), _day(DAYS))),
+        **dict.fromkeys(group_e + group_f, (_day(150), _day(DAYS))),
     }
     for aid in coordinated:
         lo, hi = spans[aid]
