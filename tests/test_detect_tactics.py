@@ -45,7 +45,8 @@ def test_staggered_scheduler_found_with_default_options(detected: tuple[Graph, A
     assert "minutes apart" in g["explanation"]
     assert "nearly always in the same order (a scheduler-like stagger)" in g["explanation"]
     edge = graph.read(
-        "MATCH (a:Account {id: $a})-[r:COORDINATED_WITH]->(b:Account {id: $b}) RETURN properties(r) AS r",
+        "MATCH (a:Account {id: $a})-[r:COORDINATED_WITH]->(b:Account {id: $b}) "
+        "RETURN properties(r) AS r",
         {"a": SCHEDULER[0], "b": SCHEDULER[1]},
     )[0]["r"]
     assert edge["scale_seconds"] == 600 and 60 not in edge["scales"]

@@ -47,7 +47,7 @@ def detect(
         "(default: every scale of --scales).",
     ),
     scales: str = typer.Option(
-        ",".join(str(s) for s in SCALES),
+        ",".join(map(str, SCALES)),
         help="Time scales weighed in one run, in seconds, comma-separated.",
     ),
     max_phash_distance: int = typer.Option(6, help="Near-duplicate images: most differing bits."),
@@ -73,7 +73,8 @@ def detect(
             raise ValueError
     except ValueError:
         typer.secho(
-            f"Error: --scales takes whole seconds from 1 to 86400, comma-separated (got {scales!r})",
+            "Error: --scales takes whole seconds from 1 to 86400, comma-separated "
+            f"(got {scales!r})",
             fg=typer.colors.RED,
             err=True,
         )

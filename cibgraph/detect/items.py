@@ -7,12 +7,14 @@ written instead of deciding again.
 
 An item is one of:
 
-| kind | key | the same item when |
-|---|---|---|
-| image | `img:<smallest image key of the cluster>` | the images' perceptual hashes are joined by a chain of `NEAR_DUPLICATE` pairs (at most `max_phash_distance` bits apart), or the files are identical |
-| text | `text:<smallest text key of the cluster>` | the normalised captions are identical, or joined by a chain of near-identical captions (MinHash LSH, `text_similarity.py`) |
-| url | `url:<url>` | the same link |
-| comment | `comment:<post id>` | a comment on, or a re-share of, the same post |
+- image, `img:<smallest image key of the cluster>`: the same item when the
+  images' perceptual hashes are joined by a chain of `NEAR_DUPLICATE` pairs
+  (at most `max_phash_distance` bits apart), or the files are identical;
+- text, `text:<smallest text key of the cluster>`: the normalised captions are
+  identical, or joined by a chain of near-identical captions (MinHash LSH,
+  `text_similarity.py`);
+- url, `url:<url>`: the same link;
+- comment, `comment:<post id>`: a comment on, or a re-share of, the same post.
 
 Hashtags are context, not shared items: thousands of strangers use the same
 tag every day.

@@ -447,10 +447,10 @@ def run_detection(
         by_item, max(use_scales), max_sharers=max_sharers, scales=use_scales
     )
     per_pair: dict[tuple[str, str], dict[int, PairEvidence]] = {}
-    for key, cas in pairs.items():
+    for pair, cas in pairs.items():
         per_scale = {s: scale_evidence(cas, sharers, s) for s in use_scales}
         if max(ev.shared for ev in per_scale.values()) >= min_shared:
-            per_pair[key] = per_scale
+            per_pair[pair] = per_scale
     del pairs
     report.candidate_pairs = len(per_pair)
     t = step("co_posting", t)

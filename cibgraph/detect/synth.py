@@ -479,7 +479,7 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
     news_posters = others[230:245]
     crowd = others[245:]
     n_cascades = max(6, round(30 * scale))
-    for c in range(n_cascades):
+    for _ in range(n_cascades):
         ph, sha = imgs.new()
         t0 = rng.uniform(_day(20), _day(DAYS - 2))
         size = rng.randint(80, 400)
@@ -495,7 +495,7 @@ def _generate(w: _Writer, rng: random.Random, imgs: _Images, scale: float) -> di
             )
     # chain letters: copied with small edits by hundreds of genuine accounts over days
     chain_posters: set[str] = set()
-    for c in range(max(2, round(4 * scale))):
+    for _ in range(max(2, round(4 * scale))):
         base = _sentence(rng, rng.randint(24, 34))
         t0 = rng.uniform(_day(20), _day(DAYS - 5))
         copiers = rng.sample(crowd, min(len(crowd), rng.randint(150, 350)))
