@@ -56,3 +56,14 @@ def test_union_find_components() -> None:
     uf.union(4, 1)
     assert uf.find(3) == uf.find(1) == 1
     assert uf.find(0) != uf.find(2)
+
+
+def test_cluster_roots_are_the_smallest_index_of_each_component() -> None:
+    import numpy as np
+
+    from cibgraph.detect.near_duplicates import cluster_roots
+
+    ii = np.array([1, 4, 2], dtype=np.int64)
+    jj = np.array([3, 5, 3], dtype=np.int64)
+    assert cluster_roots(7, ii, jj).tolist() == [0, 1, 1, 1, 4, 4, 6]
+    assert cluster_roots(3, ii[:0], jj[:0]).tolist() == [0, 1, 2]

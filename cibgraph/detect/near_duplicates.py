@@ -64,6 +64,34 @@ def near_duplicate_pairs(
     `hashes` are 64-bit phashes (signed or unsigned Python ints, or a uint64
     array). Equal hashes at different indexes are pairs with distance 0.
     """
+    ii, jj, dist = near_duplicate_arrays(hashes, max_distance)
+    return [(int(a), int(b), int(d)) for a, b, d in zip(ii, jj, dist, strict=True)]
+
+
+_Ints = npt.NDArray[np.int64]
+
+
+def cluster_roots(n: int, ii: _Ints, jj: _Ints) -> _Ints:
+    """For each of `n` indexes, the smallest index of its connected component under the pairs
+    (igraph's components, in C: a viral picture re-encoded hundreds of times gives
+    hundreds of thousands of pairs)."""
+    import igraph
+
+    roots = np.arange(n, dtype=np.int64)
+    if n == 0 or len(ii) == 0:
+        return roots
+    g = igraph.Graph(n=n, edges=np.column_stack((ii, jj)).tolist())
+    membership = np.asarray(g.connected_components().membership, dtype=np.int64)
+    smallest = np.full(membership.max() + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, membership, roots)
+    return smallest[membership]
+
+
+def near_duplicate_arrays(
+    hashes: Sequence[int] | npt.NDArray[np.uint64], max_distance: int = 6
+) -> tuple[_Ints, _Ints, _Ints]:
+    """`near_duplicate_pairs` as three arrays (i, j, distance), sorted by (i, j)."""
+    empty = np.zeros(0, dtype=np.int64)
     if max_distance < 0:
         raise ValueError("max_distance must be >= 0")
     if isinstance(hashes, np.ndarray):
@@ -72,7 +100,7 @@ def near_duplicate_pairs(
         h = np.array([to_unsigned(int(x)) for x in hashes], dtype=np.uint64)
     n = len(h)
     if n < 2:
-        return []
+        return empty, empty, empty
     radius = max_distance // BANDS
     masks = np.array(_flip_masks(BAND_BITS, radius), dtype=np.uint64)
     found_i: list[npt.NDArray[np.int64]] = []
@@ -101,16 +129,15 @@ def near_duplicate_pairs(
             found_i.append(src[close])
             found_j.append(dst[close])
     if not found_i:
-        return []
+        return empty, empty, empty
     ii = np.concatenate(found_i)
     jj = np.concatenate(found_j)
     if len(ii) == 0:
-        return []
+        return empty, empty, empty
     # The same pair can be found through several bands: deduplicate.
     pair_codes = np.unique(ii * n + jj)
     ii, jj = pair_codes // n, pair_codes % n
-    dist = _popcount64(h[ii] ^ h[jj])
-    return [(int(a), int(b), int(d)) for a, b, d in zip(ii, jj, dist, strict=True)]
+    return ii, jj, _popcount64(h[ii] ^ h[jj])
 
 
 def brute_force_pairs(hashes: Sequence[int], max_distance: int = 6) -> list[tuple[int, int, int]]:

@@ -29,6 +29,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from cibgraph.db import Graph
 from cibgraph.detect.communities import leiden_communities
 from cibgraph.detect.coordination import (
@@ -47,7 +50,7 @@ from cibgraph.detect.items import (
     url_item,
     write_items,
 )
-from cibgraph.detect.near_duplicates import UnionFind, hamming, near_duplicate_pairs
+from cibgraph.detect.near_duplicates import cluster_roots, hamming, near_duplicate_arrays
 from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
 from cibgraph.detect.text_similarity import THRESHOLD, text_clusters
 from cibgraph.model import ensure_schema, label, rel_type
@@ -90,9 +93,9 @@ def _stream(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -> 
 # ---------------------------------------------------------------- near duplicates
 
 
-def write_near_duplicates(
-    graph: Graph, max_distance: int
-) -> tuple[int, list[tuple[str, str, int]], int]:
+def write_near_duplicates(graph: Graph, max_distance: int) -> tuple[int, int, int, dict[str, str]]:
+    """Write NEAR_DUPLICATE; return (images, near-duplicate pairs, edges written, and each
+    image in a cluster of two or more -> the cluster's smallest key)."""
     rows = list(
         _stream(
             graph,
@@ -102,8 +105,9 @@ def write_near_duplicates(
     )
     keys = [r["key"] for r in rows]
     hashes = [r["h"] if r["h"] is not None else int(r["hex"], 16) for r in rows]
-    pairs = [(keys[i], keys[j], d) for i, j, d in near_duplicate_pairs(hashes, max_distance)]
-    wanted_edges = edges_to_write(keys, hashes, pairs)
+    ii, jj, dist = near_duplicate_arrays(hashes, max_distance)
+    roots = cluster_roots(len(keys), ii, jj)
+    wanted_edges = edges_to_write(keys, hashes, ii, jj, dist, roots)
     # keys are sorted, so each pair is (smaller key, larger key): one direction only
     existing = {
         (r["a"], r["b"])
@@ -119,18 +123,28 @@ def write_near_duplicates(
         _batches(stale),
     ):
         pass
-    new = [{"a": a, "b": b, "d": d} for a, b, d in wanted_edges]
+    # an image's hash belongs to its key, so an edge that exists has its distance already
+    new = [{"a": a, "b": b, "d": d} for a, b, d in wanted_edges if (a, b) not in existing]
     for _ in graph.write_batches(
         f"UNWIND $rows AS row MATCH (x:{IMG} {{key: row.a}}) MATCH (y:{IMG} {{key: row.b}}) "
         f"MERGE (x)-[r:{ND}]->(y) SET r.distance = row.d",
         _batches(new),
     ):
         pass
-    return len(rows), pairs, len(wanted_edges)
+    cluster = {keys[n]: keys[r] for n, r in enumerate(roots.tolist()) if r != n}
+    for n, r in enumerate(roots.tolist()):
+        if r != n:
+            cluster.setdefault(keys[r], keys[r])
+    return len(rows), len(ii), len(wanted_edges), cluster
 
 
 def edges_to_write(
-    keys: list[str], hashes: list[int], pairs: list[tuple[str, str, int]]
+    keys: list[str],
+    hashes: list[int],
+    ii: npt.NDArray[np.int64],
+    jj: npt.NDArray[np.int64],
+    dist: npt.NDArray[np.int64],
+    roots: npt.NDArray[np.int64],
 ) -> list[tuple[str, str, int]]:
     """Which near-duplicate pairs become relationships.
 
@@ -141,21 +155,18 @@ def edges_to_write(
     key, which is all "same item" folding needs (every member's smallest
     neighbour is that key).
     """
-    index = {k: n for n, k in enumerate(keys)}
-    uf = UnionFind(len(keys))
-    for a, b, _ in pairs:
-        uf.union(index[a], index[b])
-    members: dict[int, list[int]] = {}
-    for a, b, _ in pairs:
-        for x in (index[a], index[b]):
-            members.setdefault(uf.find(x), []).append(x)
-    big = {root for root, ms in members.items() if len(set(ms)) > FULL_CLUSTER}
-    out = [(a, b, d) for a, b, d in pairs if uf.find(index[a]) not in big]
-    for root in sorted(big):
-        rep = root  # union-find keeps the smallest index as root; keys are sorted
-        for m in sorted(set(members[root])):
-            if m != rep:
-                out.append((keys[rep], keys[m], hamming(hashes[rep], hashes[m])))
+    sizes = np.bincount(roots, minlength=len(keys))
+    big = sizes > FULL_CLUSTER
+    small_pair = ~big[roots[ii]] if len(ii) else np.zeros(0, dtype=bool)
+    out = [
+        (keys[a], keys[b], int(d))
+        for a, b, d in zip(
+            ii[small_pair].tolist(), jj[small_pair].tolist(), dist[small_pair].tolist(), strict=True
+        )
+    ]
+    for m in np.flatnonzero(big[roots] & (roots != np.arange(len(keys)))).tolist():
+        rep = int(roots[m])
+        out.append((keys[rep], keys[m], hamming(hashes[rep], hashes[m])))
     return out
 
 
@@ -163,21 +174,18 @@ def edges_to_write(
 
 
 def load_texts(graph: Graph) -> list[tuple[str, str]]:
-    """One caption per text key (the smallest post id's, so the choice is stable)."""
-    return [
-        (r["k"], r["text"])
-        for r in _stream(
-            graph,
-            f"MATCH (p:{P}) WHERE p.text_key IS NOT NULL AND p.text IS NOT NULL "
-            "WITH p.text_key AS k, p ORDER BY p.id "
-            "WITH k, head(collect(p.text)) AS text RETURN k, text",
-        )
-    ]
+    """One caption per text key (the smallest, so the choice is stable), by key."""
+    rows = _stream(
+        graph,
+        f"MATCH (p:{P}) WHERE p.text_key IS NOT NULL AND p.text IS NOT NULL "
+        "RETURN p.text_key AS k, min(p.text) AS text",
+    )
+    return sorted((r["k"], r["text"]) for r in rows)
 
 
 def load_actions(
     graph: Graph,
-    near_pairs: list[tuple[str, str, int]],
+    image_cluster: dict[str, str],
     text_cluster: dict[str, str],
     *,
     comments: bool = True,
@@ -191,14 +199,9 @@ def load_actions(
             "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, i.key AS k",
         )
     )
-    keys = sorted({r["k"] for r in image_rows} | {x for a, b, _ in near_pairs for x in (a, b)})
-    index = {k: n for n, k in enumerate(keys)}
-    uf = UnionFind(len(keys))
-    for a, b, _ in near_pairs:
-        uf.union(index[a], index[b])
     previews: dict[str, str] = {}
     actions: list[Action] = [
-        (image_item(keys[uf.find(index[r["k"]])]), r["a"], r["t"], r["p"]) for r in image_rows
+        (image_item(image_cluster.get(r["k"], r["k"])), r["a"], r["t"], r["p"]) for r in image_rows
     ]
     for r in _stream(
         graph,
@@ -420,10 +423,9 @@ def run_detection(
 
     ensure_schema(graph)
     t = time.perf_counter()
-    report.images, near, report.near_duplicate_edges = write_near_duplicates(
-        graph, max_phash_distance
+    report.images, report.near_duplicates, report.near_duplicate_edges, image_cluster = (
+        write_near_duplicates(graph, max_phash_distance)
     )
-    report.near_duplicates = len(near)
     t = step("near_duplicates", t)
 
     texts = load_texts(graph)
@@ -432,7 +434,7 @@ def run_detection(
     report.near_identical_texts = len(text_cluster)
     t = step("near_identical_texts", t)
 
-    actions, previews = load_actions(graph, near, text_cluster, comments=comments)
+    actions, previews = load_actions(graph, image_cluster, text_cluster, comments=comments)
     for key, text in texts:
         previews.setdefault(text_item(text_cluster.get(key, key)), text)
     report.actions = len(actions)
@@ -448,6 +450,8 @@ def run_detection(
     )
     per_pair: dict[tuple[str, str], dict[int, PairEvidence]] = {}
     for pair, cas in pairs.items():
+        if len(cas) < min_shared:
+            continue  # most pairs met once, on a meme: no scale can give them enough
         per_scale = {s: scale_evidence(cas, sharers, s) for s in use_scales}
         if max(ev.shared for ev in per_scale.values()) >= min_shared:
             per_pair[pair] = per_scale

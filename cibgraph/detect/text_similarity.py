@@ -119,7 +119,8 @@ def text_clusters(
     uf = UnionFind(len(keys))
     for n, mh in enumerate(minhashes):
         for m in lsh.query(mh):
-            if m > n and jaccard(sets[n], sets[m]) >= threshold:
+            # template captions make big clusters: skip pairs already joined
+            if m > n and uf.find(m) != uf.find(n) and jaccard(sets[n], sets[m]) >= threshold:
                 uf.union(n, m)
     # the union-find root is the smallest index, and keys are sorted: the smallest key
     return {key: keys[uf.find(n)] for n, key in enumerate(keys) if uf.find(n) != n}
