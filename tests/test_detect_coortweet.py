@@ -51,12 +51,14 @@ def test_co_posting_pairs_on_the_loaded_table_matches_the_reference(
     """The stored query, on the graph the `coortweet` adapter builds, gives exactly the
     pairs our semantics give in Python on the same CSV."""
     from cibgraph.cypher.catalogue import load_catalogue
+    from cibgraph.detect.pipeline import write_shared_items
     from cibgraph.ingest import load_dataset
     from cibgraph.model import ensure_schema
 
     csv_path = shared_data / "coortweet" / "german_elections.csv"
     ensure_schema(graph)
     load_dataset(graph, csv_path, "coortweet", tolerate_rejects=True, progress=False)
+    write_shared_items(graph)  # what counts as the same item is detect's to say
     shares = read_coortweet_images(csv_path)
     q = load_catalogue()["co_posting_pairs"]
     for k in (1, 2):

@@ -41,10 +41,18 @@ def test_synth_is_deterministic_and_complete(tmp_path: Path) -> None:
     assert (tmp_path / "c" / "posts.jsonl").read_bytes() != (
         tmp_path / "a" / "posts.jsonl"
     ).read_bytes()
-    assert len(a["coordinated_accounts"]) == 19 and len(a["groups"]) == 4
+    assert len(a["coordinated_accounts"]) == 29 and len(a["groups"]) == 6
+    assert set(a["tactics"]) >= {"scheduler_stagger", "paraphrased_captions"}
+    assert a["hard_negatives"]["news_posters"] and a["hard_negatives"]["chain_letter_posters"]
     assert a["hard_negatives"]["default_avatar_users"] > 100
     assert a["hard_negatives"]["fast_fans"] and a["hard_negatives"]["friend_circles"]
     assert c["counts"]["accounts"] == a["counts"]["accounts"]
+
+
+def a_tactics(result: dict[str, Any]) -> list[str]:
+    tactics = [k for k in result if k.startswith("tactic_")]
+    assert len(tactics) == 5, tactics
+    return tactics
 
 
 def _cli(*args: str) -> Any:
@@ -65,7 +73,10 @@ def test_synth_ingest_detect_evaluate_meets_targets(graph: Any, tmp_path: Path) 
     coord = result["coordinated_accounts"]
     assert coord["precision"] >= 0.95, coord
     assert coord["recall"] >= 0.95, coord
-    assert result["groups_recovered"] == 4
+    assert result["groups_recovered"] == 6
+    for tactic in a_tactics(result):
+        assert result[tactic]["recall"] >= 0.95, (tactic, result[tactic])
+    assert not any(result["trap_false_positives"].values()), result["trap_false_positives"]
     baseline = result["baseline_co_share_min2"]
     assert baseline["precision"] < 0.6, baseline  # counting co-shares flags the fans
     for signal in (

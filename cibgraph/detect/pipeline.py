@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -375,6 +375,49 @@ def _evidence(
 # ---------------------------------------------------------------- entry point
 
 
+def write_shared_items(
+    graph: Graph,
+    *,
+    max_phash_distance: int = 6,
+    text_threshold: float = THRESHOLD,
+    comments: bool = True,
+    report: DetectionReport | None = None,
+    step: Callable[[str, float], float] | None = None,
+) -> tuple[dict[str, list[tuple[int, str, str]]], dict[str, str]]:
+    """Steps 1 and 2: near-duplicate images, near-identical captions, and the `Item` nodes
+    (`items.py`); returns every item's actions and previews for the scoring that follows."""
+    report = report if report is not None else DetectionReport()
+
+    def noop(_: str, t0: float) -> float:
+        return time.perf_counter()
+
+    step = step or noop
+    ensure_schema(graph)
+    t = time.perf_counter()
+    report.images, report.near_duplicates, report.near_duplicate_edges, image_cluster = (
+        write_near_duplicates(graph, max_phash_distance)
+    )
+    t = step("near_duplicates", t)
+
+    texts = load_texts(graph)
+    text_cluster = text_clusters(texts, threshold=text_threshold)
+    report.texts = len(texts)
+    report.near_identical_texts = len(text_cluster)
+    t = step("near_identical_texts", t)
+
+    actions, previews = load_actions(graph, image_cluster, text_cluster, comments=comments)
+    for key, text in texts:
+        previews.setdefault(text_item(text_cluster.get(key, key)), text)
+    report.actions = len(actions)
+    by_item = group_actions(actions)
+    del actions
+    t = step("load_actions", t)
+
+    report.items = write_items(graph, by_item, previews)
+    step("items", t)
+    return by_item, previews
+
+
 def run_detection(
     graph: Graph,
     *,
@@ -421,29 +464,16 @@ def run_detection(
             print(f"  {name}: {now - t0:.1f} s", flush=True)
         return now
 
-    ensure_schema(graph)
     t = time.perf_counter()
-    report.images, report.near_duplicates, report.near_duplicate_edges, image_cluster = (
-        write_near_duplicates(graph, max_phash_distance)
+    by_item, previews = write_shared_items(
+        graph,
+        max_phash_distance=max_phash_distance,
+        text_threshold=text_threshold,
+        comments=comments,
+        report=report,
+        step=step,
     )
-    t = step("near_duplicates", t)
-
-    texts = load_texts(graph)
-    text_cluster = text_clusters(texts, threshold=text_threshold)
-    report.texts = len(texts)
-    report.near_identical_texts = len(text_cluster)
-    t = step("near_identical_texts", t)
-
-    actions, previews = load_actions(graph, image_cluster, text_cluster, comments=comments)
-    for key, text in texts:
-        previews.setdefault(text_item(text_cluster.get(key, key)), text)
-    report.actions = len(actions)
-    by_item = group_actions(actions)
-    del actions
-    t = step("load_actions", t)
-
-    report.items = write_items(graph, by_item, previews)
-    t = step("items", t)
+    t = time.perf_counter()
 
     pairs, sharers = co_actions(
         by_item, max(use_scales), max_sharers=max_sharers, scales=use_scales
