@@ -26,6 +26,12 @@ FORMATS: tuple[str, ...] = (
     "hpsci-ads",
     "coortweet",
     "instaloader",
+    "meta-ad-library",
+    "fec-committees",
+    "crowdtangle",
+    "x-api-v2",
+    "bluesky",
+    "telegram",
 )
 
 
