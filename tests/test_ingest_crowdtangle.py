@@ -1,4 +1,4 @@
-"""`crowdtangle`: the Facebook pages/groups and the Instagram CSV layouts, against the real server."""
+"""`crowdtangle`: the Facebook pages/groups and the Instagram CSV layouts, on the real server."""
 
 from __future__ import annotations
 

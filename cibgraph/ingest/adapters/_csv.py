@@ -110,7 +110,9 @@ def checked_rows(path: Path, header_row: list[str]) -> Iterator[tuple[int, Row |
             continue
         why = next((bad[n] for n in range(line, end + 1) if n in bad), None)
         if why:
-            column = next((c for c, v in zip(header_row, values) if "\ufffd" in v), "")
+            column = next(
+                (c for c, v in zip(header_row, values, strict=False) if "\ufffd" in v), ""
+            )
             yield line, ParseError(why, column)
             continue
         if len(values) != len(header_row):
