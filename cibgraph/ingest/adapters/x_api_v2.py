@@ -1,12 +1,14 @@
 """`x-api-v2`: what `twarc2` writes from the X (Twitter) API v2, raw or flattened.
 
-Two line shapes, mixed freely (https://twarc-project.readthedocs.io/en/latest/twarc2_en_us/):
+Two line shapes, mixed freely (https://github.com/DocNow/twarc; for
+flatten, https://github.com/DocNow/twarc/releases/tag/v2.1.0):
 - a raw response page: `{"data": [tweet, ...], "includes": {"users": [...],
   "tweets": [...], "media": [...]}, "meta": {...}, "__twarc": {...}}`;
 - a `twarc2 flatten` line: one tweet with its expansions inlined (`author`,
   `attachments.media`, `referenced_tweets[].…` as full tweets, `__twarc`).
 Fields as the v2 data dictionary documents them
-(https://developer.x.com/en/docs/x-api/data-dictionary/object-model/tweet, …/user, …/media):
+(https://developer.x.com/en/docs/twitter-api/data-dictionary/object-model.html,
+https://developer.x.com/en/docs/twitter-api/data-dictionary/example-payloads):
 
 - Users (`includes.users`, a flattened tweet's `author` and its referenced
   tweets' authors) → `twitter:<username lower>`, the id the `ira-tweets`
