@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from _adapter_support import FIXTURES, cli, copy, one
 
-from cibgraph.ingest.sniff import FormatError, check, choose, sniff
+from cibgraph.ingest.sniff import HEAD_BYTES, FormatError, check, choose, sniff
 
 INGEST = Path(__file__).parent / "fixtures" / "ingest"
 FOLDERS = {
@@ -47,6 +48,14 @@ def test_a_pretty_printed_cut_off_export_is_still_recognised(tmp_path: Path) -> 
     text = (FOLDERS["telegram"] / FILES["telegram"][0]).read_text()
     (tmp_path / "result.json").write_text(text[: len(text) // 2])
     assert choose(tmp_path / "result.json").format == "telegram"
+
+
+def test_a_first_line_longer_than_the_head_read_is_still_recognised(tmp_path: Path) -> None:
+    page = json.loads((FOLDERS["x-api-v2"] / "search_raw.jsonl").read_text().splitlines()[0])
+    page["data"] = page["data"] * 400  # a long page: far more than the bytes sniffed
+    (tmp_path / "big.jsonl").write_text(json.dumps(page) + "\n")
+    assert (tmp_path / "big.jsonl").stat().st_size > 4 * HEAD_BYTES
+    assert choose(tmp_path / "big.jsonl").format == "x-api-v2"
 
 
 def test_a_mixed_folder_lists_its_candidates(tmp_path: Path) -> None:

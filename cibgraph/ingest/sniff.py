@@ -179,7 +179,11 @@ def _fec_line(line: bytes) -> bool:
 
 
 def _pretty_guess(text: str) -> tuple[str, str] | None:
-    """A pretty-printed (or cut) document: the keys near its start."""
+    """A pretty-printed document, or a first line longer than the head read
+    (a twarc2 page of 100 tweets is several hundred KiB): the keys near its start."""
+    starts_with_data = re.match(r'\{\s*"data"\s*:\s*\[', text) is not None
+    if starts_with_data and '"author_id"' in text and '"page_id"' not in text:
+        return "x-api-v2", "a v2 response page (data with author_id)"
     if re.search(r'"messages"\s*:\s*\[', text) and _TELEGRAM_TYPE.search(text[:4000]):
         return "telegram", "a Telegram export (name, type, id, messages)"
     if re.search(r'"data"\s*:\s*\[', text[:200]) and '"page_id"' in text:

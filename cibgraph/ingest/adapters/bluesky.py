@@ -172,8 +172,8 @@ def _facets(record: dict[str, Any], state: _State) -> tuple[list[str], list[str]
     tags: list[str] = [t for t in record.get("tags") or [] if isinstance(t, str)]
     mentions: list[str] = []
     links: list[str] = []
-    text = record.get("text") if isinstance(record.get("text"), str) else ""
-    data = text.encode("utf-8")
+    text = record.get("text")
+    data = text.encode("utf-8") if isinstance(text, str) else b""
     for facet in record.get("facets") or []:
         if not isinstance(facet, dict):
             continue

@@ -81,7 +81,7 @@ def text_of(message: dict[str, Any]) -> str:
     if isinstance(parts, str):
         return parts
     out = []
-    for part in parts or []:
+    for part in parts if isinstance(parts, list) else []:
         if isinstance(part, str):
             out.append(part)
         elif isinstance(part, dict) and isinstance(part.get("text"), str):
@@ -92,8 +92,8 @@ def text_of(message: dict[str, Any]) -> str:
 def _entities(message: dict[str, Any]) -> list[dict[str, Any]]:
     ents = message.get("text_entities")
     if not isinstance(ents, list):
-        ents = message.get("text") if isinstance(message.get("text"), list) else []
-    return [e for e in ents if isinstance(e, dict)]
+        ents = message.get("text")
+    return [e for e in ents if isinstance(e, dict)] if isinstance(ents, list) else []
 
 
 def posted_at(message: dict[str, Any], where: str) -> datetime:
@@ -243,10 +243,15 @@ def _accounts(path: Path) -> Iterator[Item]:
         if acc is None or acc in seen:
             continue
         seen.add(acc)
-        name = message.get("from") if isinstance(message.get("from"), str) else None
-        obj = {"id": acc, "platform": PLATFORM, "handle": name or acc.split(":", 1)[1]}
-        if name:
-            obj["display_name"] = name
+        sender = message.get("from")
+        shown = sender if isinstance(sender, str) else None
+        obj: dict[str, Any] = {
+            "id": acc,
+            "platform": PLATFORM,
+            "handle": shown or acc.split(":", 1)[1],
+        }
+        if shown:
+            obj["display_name"] = shown
         yield line, raw, obj
 
 

@@ -69,6 +69,11 @@ def account_id(username: str) -> str:
     return f"{PLATFORM}:{username.strip().lower()}"
 
 
+def _obj(obj: Any, name: str) -> dict[str, Any]:
+    value = obj.get(name) if isinstance(obj, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
 def _list(obj: Any, name: str) -> list[Any]:
     value = obj.get(name) if isinstance(obj, dict) else None
     return value if isinstance(value, list) else []
@@ -78,7 +83,7 @@ def user_record(user: dict[str, Any], where: str) -> dict[str, Any]:
     username = user.get("username")
     if not isinstance(username, str) or not username.strip():
         raise RecordError(f"{where}.username", "required field missing")
-    metrics = user.get("public_metrics") if isinstance(user.get("public_metrics"), dict) else {}
+    metrics = _obj(user, "public_metrics")
     obj: dict[str, Any] = {
         "id": account_id(username),
         "platform": PLATFORM,
@@ -118,7 +123,7 @@ class _Page:
             data = obj["data"]
             for i, t in enumerate(data if isinstance(data, list) else [data]):
                 self.tweets.append((f"data[{i}]" if isinstance(data, list) else "data", t))
-            includes = obj.get("includes") if isinstance(obj.get("includes"), dict) else {}
+            includes = _obj(obj, "includes")
             for i, t in enumerate(_list(includes, "tweets")):
                 self.tweets.append((f"includes.tweets[{i}]", t))
             for i, u in enumerate(_list(includes, "users")):
@@ -164,8 +169,8 @@ def tweet_record(page: _Page, tweet: Any, where: str, base: Path) -> dict[str, A
         raise RecordError(f"{where}.id", "required field missing")
     if tweet.get("created_at") in (None, ""):
         raise RecordError(f"{where}.created_at", "required field missing")
-    entities = tweet.get("entities") if isinstance(tweet.get("entities"), dict) else {}
-    metrics = tweet.get("public_metrics") if isinstance(tweet.get("public_metrics"), dict) else {}
+    entities = _obj(tweet, "entities")
+    metrics = _obj(tweet, "public_metrics")
     obj: dict[str, Any] = {
         "id": f"{PLATFORM}:{tid}",
         "account_id": page.author_of(tweet, where),
@@ -205,9 +210,8 @@ def tweet_record(page: _Page, tweet: Any, where: str, base: Path) -> dict[str, A
             obj["reply_to"] = target
         elif kind == "quoted":
             obj["quote_of"] = target
-    media = []
-    attachments = tweet.get("attachments") if isinstance(tweet.get("attachments"), dict) else {}
-    for key in attachments.get("media_keys") or []:
+    media: list[dict[str, Any]] = []
+    for key in _list(_obj(tweet, "attachments"), "media_keys"):
         m = page.media.get(str(key), {})
         found = _media.beside(base, "media", str(key))
         if found:
