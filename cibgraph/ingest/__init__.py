@@ -26,6 +26,12 @@ FORMATS: tuple[str, ...] = (
     "hpsci-ads",
     "coortweet",
     "instaloader",
+    "meta-ad-library",
+    "fec-committees",
+    "crowdtangle",
+    "x-api-v2",
+    "bluesky",
+    "telegram",
 )
 
 
@@ -45,6 +51,14 @@ def sources_for(path: Path, fmt: str) -> list[Any]:
 
     module = importlib.import_module(f"cibgraph.ingest.adapters.{fmt.replace('-', '_')}")
     return module.sources(path)
+
+
+def detect_format(path: Path) -> Any:
+    """The format `path` is in, from its content (a `sniff.Guess`); raises
+    `sniff.FormatError` listing the candidates when it cannot tell."""
+    from cibgraph.ingest import sniff
+
+    return sniff.choose(Path(path))
 
 
 def load_dataset(
@@ -71,6 +85,10 @@ def load_dataset(
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder")
+    if fmt in FORMATS:
+        from cibgraph.ingest import sniff
+
+        sniff.check(path, fmt)  # a file recognisably in another format fails before any write
     srcs = sources_for(path, fmt)
     if not srcs:
         raise ValueError(f"{path}: no {fmt} input files found")
@@ -88,4 +106,12 @@ def load_dataset(
     )
 
 
-__all__ = ["FORMATS", "IngestReport", "Reject", "UnknownFormat", "load_dataset", "sources_for"]
+__all__ = [
+    "FORMATS",
+    "IngestReport",
+    "Reject",
+    "UnknownFormat",
+    "detect_format",
+    "load_dataset",
+    "sources_for",
+]

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cibgraph.ingest import FORMATS, IngestReport, UnknownFormat, load_dataset
+from cibgraph.ingest import FORMATS, IngestReport, UnknownFormat, detect_format, load_dataset
 from cibgraph.ingest.loader import DEFAULT_WRITERS
 
 
@@ -20,8 +20,11 @@ def register(app: typer.Typer) -> None:
 
 def ingest(
     path: Path = typer.Argument(..., help="Dataset folder or file."),
-    fmt: str = typer.Option(
-        "canonical", "--format", "-f", help=f"Input format: {' | '.join(FORMATS)}."
+    fmt: str | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help=f"Input format: {' | '.join(FORMATS)}. Default: recognised from the content.",
     ),
     tolerate_rejects: bool = typer.Option(
         False, "--tolerate-rejects", help="Exit 0 even when some records were rejected."
@@ -48,6 +51,14 @@ def ingest(
     console = Console(stderr=True)
     rejects_path = rejects or Path("ingest-rejects.jsonl")
     try:
+        if fmt is None:
+            guess = detect_format(path)
+            fmt = guess.format
+            console.print(
+                f"format: {fmt} (recognised from {guess.file}: {guess.reason})",
+                highlight=False,
+                markup=False,
+            )
         with Graph() as graph:
             report = load_dataset(
                 graph,

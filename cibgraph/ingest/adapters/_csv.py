@@ -70,3 +70,52 @@ def find_files(path: Path, want: Callable[[list[str]], bool]) -> list[Path]:
     """CSV files under `path` (recursively) whose header satisfies `want`, sorted."""
     candidates = [path] if path.is_file() else sorted(path.rglob("*.csv"))
     return [p for p in candidates if want(header(p))]
+
+
+def checked_rows(path: Path, header_row: list[str]) -> Iterator[tuple[int, Row | ParseError]]:
+    """Data rows (line each starts on) that never stop the file: a row with bytes
+    that are not UTF-8, a broken quote or the wrong number of cells becomes a
+    ParseError naming the column where it can, and reading goes on."""
+    from cibgraph.ingest.sources import open_binary
+
+    bad: dict[int, str] = {}
+
+    def lines() -> Iterator[str]:
+        with open_binary(path) as fh:
+            for n, data in enumerate(fh, 1):
+                try:
+                    yield data.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    bad[n] = f"not UTF-8: byte 0x{data[e.start]:02x} at line {n}"
+                    yield data.decode("utf-8", errors="replace")
+
+    reader = csv.reader(lines())
+    try:
+        next(reader)
+    except (StopIteration, csv.Error):
+        return
+    start = reader.line_num + 1
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield start, ParseError(f"bad CSV row: {e}")
+            start = reader.line_num + 1
+            continue
+        end = reader.line_num
+        line, start = start, end + 1
+        if not values or values == [""]:
+            continue
+        why = next((bad[n] for n in range(line, end + 1) if n in bad), None)
+        if why:
+            column = next(
+                (c for c, v in zip(header_row, values, strict=False) if "\ufffd" in v), ""
+            )
+            yield line, ParseError(why, column)
+            continue
+        if len(values) != len(header_row):
+            yield line, ParseError(f"expected {len(header_row)} cells, found {len(values)}")
+            continue
+        yield line, dict(zip(header_row, values, strict=True))
