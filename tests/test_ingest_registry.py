@@ -32,14 +32,20 @@ def test_registered_committee_written_differently_counts_as_registered(
         "currency": "USD",
     }
     decoy = {**ad, "id": "5000000000000002", "bylines": "Citizens for Y, Inc."}
+    # no "paid for by" at all: the page stands in as sponsor, which is no disclaimer
+    silent = {k: v for k, v in ad.items() if k != "bylines"} | {"id": "5000000000000003"}
     ads = tmp_path / "ads"
     ads.mkdir()
-    (ads / "ads.json").write_text(json.dumps({"data": [ad, decoy], "paging": {}}))
+    (ads / "ads.json").write_text(json.dumps({"data": [ad, decoy, silent], "paging": {}}))
     # Either order of loading gives the same answer.
     assert load(graph, ads, "meta-ad-library").rejected == 0
     assert load(graph, registry, "fec-committees").rejected == 0
     out = run_stored(graph, "unregistered_ad_sponsors", {}).rows
     assert [r["sponsor"] for r in out] == ["Citizens for Y, Inc."]
+    assert graph.read(
+        "MATCH (ad:Ad {id: 'facebook:ad:5000000000000003'})-[:SPONSORED_BY]->(s:Sponsor) "
+        "RETURN ad.sponsor_from AS f, s.name AS name"
+    ) == [{"f": "page", "name": "X Page"}]
     registered = graph.read(
         "MATCH (:Ad {id: 'facebook:ad:5000000000000001'})-[:SPONSORED_BY]->(s:Sponsor) RETURN s"
     )[0]["s"]
