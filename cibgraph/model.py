@@ -26,6 +26,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "IngestRun": "id",
     "SourceFile": "path",
     "Group": "id",
+    "Verdict": "id",
 }
 
 REL_TYPES: Final[frozenset[str]] = frozenset(
@@ -51,6 +52,7 @@ REL_TYPES: Final[frozenset[str]] = frozenset(
         "COORDINATED_WITH",
         "MEMBER_OF",
         "LOADED",
+        "VERDICT_ON",
     }
 )
 
@@ -64,6 +66,7 @@ INDEXES: Final[tuple[tuple[str, str], ...]] = (
     ("Image", "sha256"),
     ("Image", "phash"),
     ("Sponsor", "registered"),
+    ("Verdict", "history"),
 )
 
 INTERACTION_KINDS: Final[dict[str, str]] = {

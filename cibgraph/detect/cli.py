@@ -48,6 +48,7 @@ def detect(
 ) -> None:
     """Write near duplicates, the coordination graph and groups (idempotent)."""
     from cibgraph.detect import run_detection
+    from cibgraph.verdicts import carry_verdicts
 
     with _graph() as g:
         report = run_detection(
@@ -61,6 +62,7 @@ def detect(
             seed=seed,
             progress=not as_json,
         )
+        carry_verdicts(g)  # group ids change with membership; verdicts follow their groups
     if as_json:
         typer.echo(json.dumps(asdict(report), indent=2))
         return
