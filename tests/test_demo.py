@@ -79,7 +79,7 @@ def test_report_and_exports_from_a_graph(graph, tmp_path: Path) -> None:  # type
     assert len(views) == 2
     for h in views:
         page = (index.parent / h).read_text()
-        assert XSS_BIO not in page and "view-data" in page
+        assert XSS_BIO not in page and "page-data" in page
     for h in parser.hrefs:
         assert (index.parent / h).exists(), h
     g = nx.read_graphml(tmp_path / "export" / "coordination.graphml")
