@@ -70,10 +70,10 @@ def case_tables(graph: Any, data: dict[str, Any]) -> dict[str, tuple[list[str], 
         for m in data["members"]
     ]
     evidence = []
-    shared_post: dict[str, str] = {}
+    shared_post: dict[str, list[str]] = {}  # a post may carry several items (text, link, image)
     for it in data["items"]:
         for p in it.posts:
-            shared_post[p["post_id"]] = it.key
+            shared_post.setdefault(p["post_id"], []).append(it.key)
             evidence.append(
                 {
                     "item": it.key,
@@ -93,7 +93,7 @@ def case_tables(graph: Any, data: dict[str, Any]) -> dict[str, tuple[list[str], 
             "handle": handle.get(r["id"]),
             "post_id": r["post"],
             "posted_at": iso(r["t"]),
-            "shared_item": shared_post.get(r["post"], ""),
+            "shared_items": shared_post.get(r["post"], []),
         }
         for r in graph.read(
             "UNWIND $ids AS id MATCH (a:Account {id: id})-[:POSTED]->(p:Post) "

@@ -84,6 +84,10 @@ def test_play_guide_in_neo4j_browser(neo4j_server, api_url: str) -> None:  # typ
             page.keyboard.type(f":play {api_url}/guide")
             page.keyboard.press("Enter")
             page.wait_for_selector("text=cibgraph investigation", timeout=30_000)
+            # The first slide applies the investigation stylesheet served by the API.
+            assert (
+                page.locator(f"pre.runnable:has-text(':style {api_url}/style.grass')").count() == 1
+            )
             n = len(catalogue) + 1
             assert page.locator(f"text=1 / {n}").count() == 1
             seen = []
