@@ -226,7 +226,8 @@ def build_report(
             render_page(data, index_href="../index.html"), encoding="utf-8"
         )
 
-    signals_ctx, signals_json = [], {}
+    signals_ctx: list[dict[str, Any]] = []
+    signals_json: dict[str, Any] = {}
     for q in catalogue.values():
         if q.name in SKIP_SIGNALS or any(p.required for p in q.params):
             continue

@@ -8,7 +8,6 @@ import json
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import networkx as nx
@@ -113,7 +112,8 @@ def detected(graph):  # type: ignore[no-untyped-def]
     run_detection(graph)
     carry_verdicts(graph)
     graph.write(
-        "MATCH (a:Account {id: 't:c2'}) SET a.handle = '=cmd|calc', a.bio = '<img src=x onerror=alert(1)>'"
+        "MATCH (a:Account {id: 't:c2'}) SET a.handle = $h, a.bio = $b",
+        {"h": "=cmd|calc", "b": "<img src=x onerror=alert(1)>"},
     )
     gid = graph.read("MATCH (g:Group)<-[:MEMBER_OF]-(:Account {id: 't:c1'}) RETURN g.id AS id")[0][
         "id"
