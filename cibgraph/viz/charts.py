@@ -45,7 +45,7 @@ def safe_text(text: str, limit: int = 40) -> str:
 
 def _svg(fig: plt.Figure, title: str) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    fig.savefig(buf, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buf.getvalue()
     text = text[text.index("<svg") :]
@@ -72,7 +72,10 @@ def timeline_svg(
     post; `items`: per shared item, its posts as (lane, epoch seconds).
     """
     n = max(len(lanes), 1)
-    fig, ax = plt.subplots(figsize=(10, 0.45 * n + 1.2))
+    height = 0.45 * n + 1.2
+    fig, ax = plt.subplots(figsize=(10, height))
+    # Fixed margins (room for 28-character lane labels): a layout engine costs a second draw.
+    fig.subplots_adjust(left=0.2, right=0.98, top=1 - 0.4 / height, bottom=0.55 / height)
     for i, _ in enumerate(lanes):
         ax.axhline(i, color="#e5e5e5", linewidth=6, zorder=0, gid=f"lane-{i}")
     by_lane: dict[int, list[float]] = {}
@@ -119,6 +122,7 @@ def _lag_text(seconds: float) -> str:
 def lag_histogram_svg(lags: Sequence[float]) -> str:
     """Seconds from an item's first post to each later post of it."""
     fig, ax = plt.subplots(figsize=(5, 2.6))
+    fig.subplots_adjust(left=0.14, right=0.97, top=0.88, bottom=0.2)
     if lags:
         top = max(lags)
         bins = min(30, max(5, len(set(lags))))
@@ -132,6 +136,16 @@ def lag_histogram_svg(lags: Sequence[float]) -> str:
     return _svg(fig, "histogram of co-post lags")
 
 
+def _stairs(days: Sequence[date], counts: Sequence[int]) -> tuple[list[float], list[int]]:
+    """Daily counts over the whole span (missing days are 0) as stair edges and values: one
+    path instead of a rectangle per day, which keeps the SVG small and quick to draw."""
+    by_day = dict(zip(days, counts, strict=True))
+    start, end = min(days).toordinal(), max(days).toordinal()
+    values = [by_day.get(date.fromordinal(o), 0) for o in range(start, end + 1)]
+    edges = [mdates.date2num(date.fromordinal(o)) for o in range(start, end + 2)]
+    return edges, values
+
+
 def activity_svg(
     days: Sequence[date],
     posts: Sequence[int],
@@ -142,11 +156,22 @@ def activity_svg(
 ) -> str:
     """Posts and interactions per day, with a line at the chosen date."""
     fig, ax = plt.subplots(figsize=(10, 2.6))
+    fig.subplots_adjust(left=0.07, right=0.91, top=0.88, bottom=0.14)
     if days:
-        x = [mdates.date2num(d) for d in days]
-        ax.bar(x, posts, width=1.0, color=POSTS, label="posts", gid="posts-bars")
+        x = [mdates.date2num(d) + 0.5 for d in days]
+        edges, values = _stairs(days, posts)
+        ax.stairs(values, edges, fill=True, color=POSTS, label="posts", gid="posts-bars")
         ax2 = ax.twinx()
-        ax2.plot(x, interactions, color="#4e79a7", linewidth=1.2, label=interactions_label)
+        # Points, not a line: days without posts would otherwise look like steady activity.
+        ax2.plot(
+            x,
+            interactions,
+            color="#4e79a7",
+            marker="o",
+            markersize=3,
+            linestyle="none",
+            label=interactions_label,
+        )
         ax2.set_ylabel(safe_text(interactions_label))
         ax2.spines["top"].set_visible(False)
         if since is not None:
@@ -165,7 +190,8 @@ def sparkline_svg(days: Sequence[date], counts: Sequence[int]) -> str:
     """A small posts-per-day strip for the report's group list."""
     fig, ax = plt.subplots(figsize=(2.4, 0.5))
     if days:
-        ax.bar([mdates.date2num(d) for d in days], counts, width=1.0, color=SHARED)
+        edges, values = _stairs(days, counts)
+        ax.stairs(values, edges, fill=True, color=SHARED)
     ax.axis("off")
     fig.subplots_adjust(0, 0, 1, 1)
     return _svg(fig, "posts per day")
