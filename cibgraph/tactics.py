@@ -1,16 +1,14 @@
 """Each signal's place in the Online Operations Kill Chain (Nimmo and Hutchins, Meta, 2023).
 
-The kill chain has ten phases, numbered in the order the paper gives them:
-1 Acquiring assets, 2 Disguising assets, 3 Gathering information,
-4 Coordinating and planning, 5 Testing platform defenses, 6 Evading detection,
-7 Indiscriminate engagement, 8 Targeted engagement, 9 Compromising assets,
-10 Enabling longevity. A tactic is named within its phase, as published CIB
-reports do ("Disguising assets: copying profile pictures"). `id` is the phase
-number and a tactic number within it (`2.1`), the way the report, views and
-Browser guide cite it.
+IDs and names are Meta's published TTP list (`Online_Operations_Killchain-TTPs.csv` in
+github.com/facebook/threat-research, the list its CIB reports cite): ten phases numbered
+0 (Acquiring assets) to 9 (Enabling longevity), techniques `N.M` within a phase and
+procedures `N.M.K` within a technique. A signal maps to the most specific entry it
+evidences: a procedure when it is exactly that (a profile photo that matches someone
+else's picture is 1.1.1 Copying profile pictures), else the technique.
 
-One table: group signals (as `detect` writes them) and the stored queries
-that find the same behaviour map to the same tactic.
+One table: group signals (as `detect` writes them) and the stored queries that find the
+same behaviour map to the same entry.
 """
 
 from __future__ import annotations
@@ -19,16 +17,16 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 PHASES: dict[int, str] = {
-    1: "Acquiring assets",
-    2: "Disguising assets",
-    3: "Gathering information",
-    4: "Coordinating and planning",
-    5: "Testing platform defenses",
-    6: "Evading detection",
-    7: "Indiscriminate engagement",
-    8: "Targeted engagement",
-    9: "Compromising assets",
-    10: "Enabling longevity",
+    0: "Acquiring assets",
+    1: "Disguising assets",
+    2: "Gathering information",
+    3: "Coordinating and planning",
+    4: "Testing defenses",
+    5: "Evading detection",
+    6: "Indiscriminate engagement",
+    7: "Targeted engagement",
+    8: "Compromising assets",
+    9: "Enabling longevity",
 }
 
 
@@ -43,40 +41,39 @@ class Tactic:
         return f"{self.id} {self.phase}: {self.tactic}"
 
 
-def _t(phase: int, n: int, name: str) -> Tactic:
-    return Tactic(f"{phase}.{n}", PHASES[phase], name)
+def _t(ttp_id: str, name: str) -> Tactic:
+    return Tactic(ttp_id, PHASES[int(ttp_id.split(".")[0])], name)
 
 
-ACCOUNTS_IN_BATCHES = _t(1, 1, "Creating accounts in batches")
-COPIED_PHOTOS = _t(2, 1, "Copying profile pictures")
-SHARED_PHOTOS = _t(2, 2, "Reusing one profile picture across accounts")
-SIMILAR_NAMES = _t(2, 3, "Giving accounts similar names")
-POSTING_IN_LOCKSTEP = _t(4, 1, "Posting the same content in lockstep")
-BURSTS = _t(7, 1, "Posting in bursts")
-COMMENTING = _t(8, 1, "Commenting in tandem on target posts")
-DEVOTED = _t(8, 2, "Posting almost only on the target's hashtags")
-ADVERTISING = _t(8, 3, "Running ads in the name of an unregistered sponsor")
-REPLACEMENTS = _t(10, 1, "Using new accounts in place of old ones")
+ACQUIRING_ACCOUNTS = _t("0.9", "Acquiring social media accounts")
+COPIED_PHOTOS = _t("1.1.1", "Copying profile pictures")
+VISUAL_DISGUISE = _t("1.1", "Adopting visual disguise")
+FICTIONAL_PERSONS = _t("1.2", "Posing as non-existent person")
+AMPLIFYING = _t("6.2", "Amplifying with likely fake accounts on social media")
+COMMENTING = _t("7.3.3", "Commenting on specific posts")
+AUDIENCE_HASHTAGS = _t("7.3.1", "Using audience-specific hashtags")
+ADVERTISING = _t("7.1.1", "Advertising to promote content")
+REPLACING_ACCOUNTS = _t("9.5.1", "Changing social media accounts")
 
 # signal or stored-query name -> tactic
 TACTICS: dict[str, Tactic] = {
-    "co_posting": POSTING_IN_LOCKSTEP,
-    "co_posting_pairs": POSTING_IN_LOCKSTEP,
-    "coordinated_groups": POSTING_IN_LOCKSTEP,
-    "group_evidence": POSTING_IN_LOCKSTEP,
+    "co_posting": AMPLIFYING,
+    "co_posting_pairs": AMPLIFYING,
+    "coordinated_groups": AMPLIFYING,
+    "group_evidence": AMPLIFYING,
+    "activity_bursts": AMPLIFYING,
     "tandem_comments": COMMENTING,
-    "similar_names": SIMILAR_NAMES,
-    "creation_cohort": ACCOUNTS_IN_BATCHES,
-    "creation_cohorts": ACCOUNTS_IN_BATCHES,
-    "shared_profile_photo": SHARED_PHOTOS,
-    "shared_profile_photos": SHARED_PHOTOS,
+    "similar_names": FICTIONAL_PERSONS,
+    "creation_cohort": ACQUIRING_ACCOUNTS,
+    "creation_cohorts": ACQUIRING_ACCOUNTS,
+    "shared_profile_photo": VISUAL_DISGUISE,
+    "shared_profile_photos": VISUAL_DISGUISE,
     "borrowed_profile_photo": COPIED_PHOTOS,
     "borrowed_profile_photos": COPIED_PHOTOS,
-    "went_quiet_together": REPLACEMENTS,
-    "successor_accounts": REPLACEMENTS,
-    "devoted_accounts": DEVOTED,
+    "went_quiet_together": REPLACING_ACCOUNTS,
+    "successor_accounts": REPLACING_ACCOUNTS,
+    "devoted_accounts": AUDIENCE_HASHTAGS,
     "unregistered_ad_sponsors": ADVERTISING,
-    "activity_bursts": BURSTS,
 }
 
 

@@ -61,10 +61,18 @@ def test_signals_carry_kill_chain_tactics() -> None:
         "co_posting",
         "went_quiet_together",
     ]
-    assert rows[0]["phase"] == "Disguising assets" and rows[0]["tactic"] == (
-        "Copying profile pictures"
+    # IDs and names as in Meta's published list (facebook/threat-research).
+    assert (rows[0]["id"], rows[0]["phase"], rows[0]["tactic"]) == (
+        "1.1.1",
+        "Disguising assets",
+        "Copying profile pictures",
     )
-    assert rows[2]["tactic"] == "Using new accounts in place of old ones"
+    assert rows[1]["id"] == "6.2"
+    assert (rows[2]["id"], rows[2]["phase"], rows[2]["tactic"]) == (
+        "9.5.1",
+        "Enabling longevity",
+        "Changing social media accounts",
+    )
 
 
 # ---------------------------------------------------------------- API roles and history
