@@ -118,7 +118,7 @@ def test_group_page_lanes_marks_and_inert_data(browser: Any, live: tuple[str, st
     assert size == 3 and marks > 0
     w = Watched(browser, {"X-API-Key": READER_KEY})
     try:
-        page = w.open(f"{base}/views/groups/{quote(gid)}")
+        page = _open(w, f"{base}/views/groups/{quote(gid)}")
         # One lane per member, one mark per post of a shared item.
         assert page.locator("#timeline-chart g[id^='lane-']").count() == size
         assert page.locator("#timeline-chart g#shared-marks use").count() == marks
@@ -154,7 +154,7 @@ def test_account_page(browser: Any, live: tuple[str, str]) -> None:
     base, _ = live
     w = Watched(browser, {"X-API-Key": READER_KEY})
     try:
-        page = w.open(f"{base}/views/accounts/t:c1")
+        page = _open(w, f"{base}/views/accounts/t:c1")
         assert page.locator("#timeline-chart g[id^='lane-']").count() == 1
         rows = page.locator("#neighbours-table tr").all_inner_texts()
         # The other two members are neighbours, each with the items they co-posted.
@@ -197,18 +197,34 @@ def test_report_pages_offline(browser: Any, graph, tmp_path: Path) -> None:  # t
         _inert_static(w)
         _shot(page, "report-index.png")
         page.click("#groups-table a")
-        page.wait_for_function("window.cibgraphStabilized === true", timeout=60_000)
+        _settled(page)
         assert page.locator("#timeline-chart g#shared-marks use").count() == marks
         assert page.locator("#timeline-chart g[id^='lane-']").count() == size
         _inert(w)
         _shot(page, "report-group.png")
         page.click("#members-table a >> nth=0")
-        page.wait_for_function("window.cibgraphStabilized === true", timeout=60_000)
+        _settled(page)
         assert page.locator("#profile-table").count() == 1
         _inert(w)
         _shot(page, "report-account.png")
     finally:
         w.close()
+
+
+def _open(w: Watched, url: str) -> Any:
+    w.page.goto(url)
+    _settled(w.page)
+    return w.page
+
+
+def _settled(page: Any) -> None:
+    """Wait for the network's layout. Polled from here: wait_for_function compiles its
+    predicate with eval, which the page's CSP (rightly) forbids."""
+    page.wait_for_load_state("load")
+    deadline = time.monotonic() + 60
+    while not page.evaluate("window.cibgraphStabilized === true"):
+        assert time.monotonic() < deadline, "the network never settled"
+        time.sleep(0.1)
 
 
 def _inert_static(w: Watched) -> None:
