@@ -234,6 +234,19 @@ def test_verdicts_survive_detect_and_reingest_and_flag_a_membership_change(
     assert again.carried == [] and again.flagged == []
 
 
+def test_cli_refuses_a_bad_verdict_and_an_unknown_subject(graph: Any) -> None:
+    graph.write("CREATE (:Account {id: 'x:1'})")
+    bad = CliRunner().invoke(cli_app, ["verdict", "account", "x:1", "guilty"])
+    assert bad.exit_code == 2 and "confirmed, benign, needs_review" in bad.output
+    long = CliRunner().invoke(
+        cli_app, ["verdict", "account", "x:1", "benign", "--note", "x" * 2001]
+    )
+    assert long.exit_code == 2 and "2000" in long.output
+    missing = CliRunner().invoke(cli_app, ["verdict", "group", "nope", "benign"])
+    assert missing.exit_code == 2 and "no group" in missing.output
+    assert graph.read("MATCH (v:Verdict) RETURN count(v) AS n")[0]["n"] == 0
+
+
 def test_an_unrelated_group_does_not_inherit_a_history(graph: Any) -> None:
     graph.write("UNWIND ['x:1','x:2','x:3','x:7','x:8','x:9'] AS id CREATE (:Account {id: id})")
     graph.write(
