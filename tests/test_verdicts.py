@@ -111,6 +111,9 @@ def test_verdict_round_trip_for_each_role(client: TestClient, kind: str, target:
     assert got["history"][0]["at"] <= got["history"][1]["at"]
     assert len({v["history"] for v in got["history"]}) == 1
     assert got["changed_since_verdict"] is False
+    if kind == "groups":
+        listed = client.get("/groups", headers={"X-API-Key": READER_KEY}).json()["groups"]
+        assert {g["id"]: g["current_verdict"] for g in listed} == {"g1": "confirmed", "g2": None}
 
 
 def test_bad_verdicts_are_refused_with_the_allowed_values(client: TestClient) -> None:

@@ -23,6 +23,8 @@ class GroupSummary(BaseModel):
     signals: list[str] = []
     explanation: str | None = None
     detected_at: str | None = None
+    current_verdict: str | None = None
+    changed_since_verdict: bool = False
 
 
 class GroupPage(BaseModel):
@@ -77,7 +79,10 @@ class GroupDetail(GroupSummary, VerdictState):
     tactics: list[Tactic] = []
 
 
-_SUMMARY = "g {.id, .size, .score, .signals, .explanation, .detected_at}"
+_SUMMARY = (
+    "g {.id, .size, .score, .signals, .explanation, .detected_at, current_verdict: g.verdict, "
+    "changed_since_verdict: coalesce(g.changed_since_verdict, false)}"
+)
 
 
 def parse_evidence(text: Any) -> Any:
