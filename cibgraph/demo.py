@@ -108,7 +108,8 @@ def find_real_data() -> Path | None:
 def ensure_api_keys(settings: Settings, env_file: Path) -> tuple[Settings, str, str]:
     """Return settings with API keys, a reader key to show, and where keys live.
 
-    With no keys configured, make a reader and an admin key and append them
+    With no keys configured, make a reader, an analyst (for verdicts) and an admin
+    key, each named after its role, and append them
     to `.env`, where `cibgraph serve` finds them next time.
     """
     from cibgraph.api.security import parse_keys
@@ -117,8 +118,8 @@ def ensure_api_keys(settings: Settings, env_file: Path) -> tuple[Settings, str, 
     if keys:
         reader = next((k for k, r in keys.items() if r == "reader"), next(iter(keys)))
         return settings, reader, "CIBGRAPH_API_KEYS (your settings)"
-    reader, admin = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    value = f"{reader}:reader,{admin}:admin"
+    reader, analyst, admin = (secrets.token_urlsafe(24) for _ in range(3))
+    value = f"{reader}:reader:reader,{analyst}:analyst:analyst,{admin}:admin:admin"
     lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
     lines = [ln for ln in lines if not ln.strip().startswith("CIBGRAPH_API_KEYS=")]
     lines.append(f"CIBGRAPH_API_KEYS={value}")
@@ -532,7 +533,10 @@ def _summary(
     console.print(
         f"Browser guide: in Neo4j Browser run  :play {base.replace('127.0.0.1', 'localhost')}/guide"
     )
-    console.print(f"API key:       {key}  (reader; keys are in {where})")
+    console.print(
+        f"API key:       {key}  (reader; the analyst key, for verdicts, and the admin key "
+        f"are in {where})"
+    )
     console.print(f"Try:           curl -H 'X-API-Key: {key}' {base}/groups")
 
 
