@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any
 
 import matplotlib
 
@@ -20,6 +21,7 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 
 plt.rcParams.update(
@@ -57,8 +59,12 @@ def _svg(fig: plt.Figure, title: str) -> str:
     return text.replace("<svg ", f'<svg role="img" aria-label="{escape(title)}" ', 1)
 
 
-def _dt(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, tz=UTC)
+_EPOCH_NUM = float(mdates.date2num(datetime(1970, 1, 1, tzinfo=UTC)))
+
+
+def _num(epoch: float) -> float:
+    """Epoch seconds as a matplotlib date number (days), without a datetime per point."""
+    return _EPOCH_NUM + epoch / 86400.0
 
 
 def timeline_svg(
@@ -87,7 +93,7 @@ def timeline_svg(
             step = len(ts) / LANE_CAP
             ts = [ts[int(k * step)] for k in range(LANE_CAP)]
         ax.scatter(
-            [mdates.date2num(_dt(t)) for t in ts],
+            [_num(t) for t in ts],
             [lane] * len(ts),
             s=6,
             color=POSTS,
@@ -97,7 +103,7 @@ def timeline_svg(
     segments = []
     xs, ys = [], []
     for item in items:
-        pts = sorted(((mdates.date2num(_dt(t)), lane) for lane, t in item), key=lambda p: p[1])
+        pts = sorted(((_num(t), lane) for lane, t in item), key=lambda p: p[1])
         xs += [p[0] for p in pts]
         ys += [p[1] for p in pts]
         if len(pts) > 1:
@@ -136,14 +142,20 @@ def lag_histogram_svg(lags: Sequence[float]) -> str:
     return _svg(fig, "histogram of co-post lags")
 
 
-def _stairs(days: Sequence[date], counts: Sequence[int]) -> tuple[list[float], list[int]]:
-    """Daily counts over the whole span (missing days are 0) as stair edges and values: one
-    path instead of a rectangle per day, which keeps the SVG small and quick to draw."""
+def _stairs(days: Sequence[date], counts: Sequence[int]) -> tuple[Any, list[int]]:
+    """Daily counts over the whole span (missing days are 0) as step edges and values: one
+    shape instead of a rectangle per day, which keeps the SVG small and quick to draw."""
     by_day = dict(zip(days, counts, strict=True))
     start, end = min(days).toordinal(), max(days).toordinal()
     values = [by_day.get(date.fromordinal(o), 0) for o in range(start, end + 1)]
-    edges = [mdates.date2num(date.fromordinal(o)) for o in range(start, end + 2)]
+    edges = mdates.date2num(min(days)) + np.arange(end - start + 2)
     return edges, values
+
+
+def _steps(ax: Any, days: Sequence[date], counts: Sequence[int], **kw: Any) -> None:
+    edges, values = _stairs(days, counts)
+    # fill_between makes a collection, whose limits are cheap; a stairs patch is not.
+    ax.fill_between(edges, [*values, values[-1]], step="post", linewidth=0, **kw)
 
 
 def activity_svg(
@@ -158,9 +170,8 @@ def activity_svg(
     fig, ax = plt.subplots(figsize=(10, 2.6))
     fig.subplots_adjust(left=0.07, right=0.91, top=0.88, bottom=0.14)
     if days:
-        x = [mdates.date2num(d) + 0.5 for d in days]
-        edges, values = _stairs(days, posts)
-        ax.stairs(values, edges, fill=True, color=POSTS, label="posts", gid="posts-bars")
+        x = mdates.date2num(list(days)) + 0.5
+        _steps(ax, days, posts, color=POSTS, label="posts", gid="posts-bars")
         ax2 = ax.twinx()
         # Points, not a line: days without posts would otherwise look like steady activity.
         ax2.plot(
@@ -190,8 +201,7 @@ def sparkline_svg(days: Sequence[date], counts: Sequence[int]) -> str:
     """A small posts-per-day strip for the report's group list."""
     fig, ax = plt.subplots(figsize=(2.4, 0.5))
     if days:
-        edges, values = _stairs(days, counts)
-        ax.stairs(values, edges, fill=True, color=SHARED)
+        _steps(ax, days, counts, color=SHARED)
     ax.axis("off")
     fig.subplots_adjust(0, 0, 1, 1)
     return _svg(fig, "posts per day")
