@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "cibgraph.api.cli",
     "cibgraph.viz.cli",
     "cibgraph.demo",
+    "cibgraph.verdicts",
+    "cibgraph.case",
 ]
 
 for _name in COMMAND_MODULES:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from markupsafe import Markup
 from rich.console import Console
 
 from cibgraph.settings import Settings, get_settings
@@ -33,6 +34,7 @@ REAL_SOURCES: tuple[tuple[str, str], ...] = (
     ("hpsci-ira-facebook-ads", "hpsci-ads"),
 )
 REPORT_GROUPS = 50  # groups with a full section and a view in the report
+REPORT_ACCOUNTS = 500  # member pages written for the report's groups
 SIGNAL_ROWS = 15  # rows per other signal shown in the report
 EXPORT_ROWS = 1000  # rows per signal in signals.json
 SKIP_SIGNALS = {"coordinated_groups", "group_evidence"}  # shown with the groups already
@@ -106,7 +108,8 @@ def find_real_data() -> Path | None:
 def ensure_api_keys(settings: Settings, env_file: Path) -> tuple[Settings, str, str]:
     """Return settings with API keys, a reader key to show, and where keys live.
 
-    With no keys configured, make a reader and an admin key and append them
+    With no keys configured, make a reader, an analyst (for verdicts) and an admin
+    key, each named after its role, and append them
     to `.env`, where `cibgraph serve` finds them next time.
     """
     from cibgraph.api.security import parse_keys
@@ -115,8 +118,8 @@ def ensure_api_keys(settings: Settings, env_file: Path) -> tuple[Settings, str, 
     if keys:
         reader = next((k for k, r in keys.items() if r == "reader"), next(iter(keys)))
         return settings, reader, "CIBGRAPH_API_KEYS (your settings)"
-    reader, admin = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    value = f"{reader}:reader,{admin}:admin"
+    reader, analyst, admin = (secrets.token_urlsafe(24) for _ in range(3))
+    value = f"{reader}:reader:reader,{analyst}:analyst:analyst,{admin}:admin:admin"
     lines = env_file.read_text(encoding="utf-8").splitlines() if env_file.exists() else []
     lines = [ln for ln in lines if not ln.strip().startswith("CIBGRAPH_API_KEYS=")]
     lines.append(f"CIBGRAPH_API_KEYS={value}")
@@ -139,25 +142,6 @@ def slug(group_id: str) -> str:
     return f"{base}-{sha1(group_id.encode()).hexdigest()[:8]}"
 
 
-def _evidence_table(
-    graph: Any, catalogue: dict[str, Any], group: dict[str, Any]
-) -> tuple[list[str], list[dict[str, Any]], int]:
-    from cibgraph.cypher.runner import run_stored
-
-    if "group_evidence" in catalogue:
-        res = run_stored(graph, "group_evidence", {"group_id": group["id"]}, limit=25)
-        cols = list(catalogue["group_evidence"].columns) or (list(res.rows[0]) if res.rows else [])
-        return cols, res.rows, res.total
-    ev = group.get("evidence")
-    if isinstance(ev, list) and ev and all(isinstance(r, dict) for r in ev):
-        cols = list(dict.fromkeys(k for r in ev for k in r))
-        return cols, ev[:25], len(ev)
-    if isinstance(ev, dict):
-        rows = [{"evidence": k, "value": v} for k, v in ev.items()]
-        return ["evidence", "value"], rows, len(rows)
-    return [], [], 0
-
-
 def build_report(
     graph: Any,
     out: Path,
@@ -168,21 +152,30 @@ def build_report(
     stages: list[Stage],
     ingest: list[Any],
 ) -> Path:
-    """Write report/index.html, report/groups/*.html and export/*; return the index."""
+    """Write report/index.html, report/groups/*.html, report/accounts/*.html and
+    export/*; return the index."""
     import networkx as nx
 
     from cibgraph.api.routers.groups import group_detail
     from cibgraph.cypher.catalogue import load_catalogue
     from cibgraph.cypher.runner import run_stored
-    from cibgraph.viz.data import group_view
-    from cibgraph.viz.render import render_view
-    from cibgraph.viz.report import coordination_graphml, render_report, table
+    from cibgraph.tactics import tactic_of
+    from cibgraph.verdicts import verdicts_by_subject
+    from cibgraph.viz.charts import sparkline_svg
+    from cibgraph.viz.pages import (
+        Links,
+        account_page_data,
+        fmt_time,
+        group_page_data,
+        render_page,
+    )
+    from cibgraph.viz.report import coordination_graphml, readable, render_report, table
 
     report_dir, export_dir = out / "report", out / "export"
-    (report_dir / "groups").mkdir(parents=True, exist_ok=True)
+    for sub in ("groups", "accounts"):
+        (report_dir / sub).mkdir(parents=True, exist_ok=True)
     export_dir.mkdir(parents=True, exist_ok=True)
     catalogue = load_catalogue()
-    browser_url = graph.settings.browser_url
 
     ids = [
         r["id"]
@@ -190,29 +183,52 @@ def build_report(
             "MATCH (g:Group) RETURN g.id AS id ORDER BY g.score DESC, g.size DESC, g.id"
         )
     ]
-    groups_json, groups_ctx = [], []
-    for i, gid in enumerate(ids):
-        detail = group_detail(graph, gid)
-        groups_json.append(detail)
-        if i >= REPORT_GROUPS:
-            continue
-        view_file = report_dir / "groups" / f"{slug(gid)}.html"
-        view_file.write_text(
-            render_view(group_view(graph, gid), browser_url=browser_url), encoding="utf-8"
+    details = {gid: group_detail(graph, gid) for gid in ids}
+    groups_json = list(details.values())
+    shown = ids[:REPORT_GROUPS]
+    group_files = {gid: f"groups/{slug(gid)}.html" for gid in shown}
+    members = sorted({m["id"] for gid in shown for m in details[gid]["members"]})
+    account_files = {aid: f"accounts/{slug(aid)}.html" for aid in members[:REPORT_ACCOUNTS]}
+    # Pages link to each other by relative paths, so the report works from any folder.
+    links = Links(
+        group=lambda g: f"../{group_files[g]}" if g in group_files else None,
+        account=lambda a: f"../{account_files[a]}" if a in account_files else None,
+    )
+    groups_ctx = []
+    for rank, gid in enumerate(shown, 1):
+        data = group_page_data(graph, gid, links=links)
+        (report_dir / group_files[gid]).write_text(
+            render_page(data, index_href="../index.html"), encoding="utf-8"
         )
-        cols, rows, total = _evidence_table(graph, catalogue, detail)
-        cols, rows = table(rows, cols)
+        act = data["activity"]
+        shared_times = [p["at"] for it in data["items"] for p in it.posts]
         groups_ctx.append(
             {
-                **detail,
-                "view": f"groups/{view_file.name}",
-                "evidence_columns": cols,
-                "evidence_rows": rows,
-                "evidence_total": total,
+                "rank": rank,
+                "id": gid,
+                "score": data["score"],
+                "size": data["size"],
+                "signals": data["signals"],
+                "tactics": data["tactics"],
+                "explanation": data["explanation"],
+                "verdict": (data["verdict"] or {}).get("verdict"),
+                "changed": data["changed_since_verdict"],
+                "members": [m["label"] for m in data["members"]],
+                "n_items": len(data["items"]),
+                "first_shared": fmt_time(min(shared_times)) if shared_times else "",
+                "last_shared": fmt_time(max(shared_times)) if shared_times else "",
+                "sparkline": Markup(sparkline_svg(act["days"], act["posts"])),
+                "view": group_files[gid],
             }
         )
+    for aid, file in account_files.items():
+        data = account_page_data(graph, aid, links=links)
+        (report_dir / file).write_text(
+            render_page(data, index_href="../index.html"), encoding="utf-8"
+        )
 
-    signals_ctx, signals_json = [], {}
+    signals_ctx: list[dict[str, Any]] = []
+    signals_json: dict[str, Any] = {}
     for q in catalogue.values():
         if q.name in SKIP_SIGNALS or any(p.required for p in q.params):
             continue
@@ -222,6 +238,7 @@ def build_report(
             signals_ctx.append(
                 {
                     "name": q.name,
+                    "tactic": tactic_of(q.name),
                     "description": q.description,
                     "columns": [],
                     "rows": [],
@@ -232,10 +249,11 @@ def build_report(
             )
             continue
         signals_json[q.name] = {"params": _plain(res.params), "total": res.total, "rows": res.rows}
-        cols, rows = table(res.rows[:SIGNAL_ROWS], list(q.columns) or None)
+        cols, rows = table(res.rows[:SIGNAL_ROWS], list(q.columns) or None, fmt=readable)
         signals_ctx.append(
             {
                 "name": q.name,
+                "tactic": tactic_of(q.name),
                 "description": q.description,
                 "columns": cols,
                 "rows": rows,
@@ -251,12 +269,13 @@ def build_report(
         "RETURN a.id AS id, a.handle AS handle, a.platform AS platform, "
         "collect(g.id)[0] AS group, max(g.score) AS group_score"
     )
-    links = graph.read(
+    coordination = graph.read(
         "MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account) "
         "RETURN a.id AS source, b.id AS target, c.weight AS weight, c.signals AS signals"
     )
     nx.write_graphml(
-        coordination_graphml(_plain(accounts), _plain(links)), export_dir / "coordination.graphml"
+        coordination_graphml(_plain(accounts), _plain(coordination)),
+        export_dir / "coordination.graphml",
     )
     dump = {
         "groups.json": groups_json,
@@ -271,6 +290,14 @@ def build_report(
         )
 
     counts = graph.counts()
+    group_verdicts = verdicts_by_subject(graph, "group")
+    tally = {v: 0 for v in ("confirmed", "benign", "needs_review")}
+    for v in group_verdicts.values():
+        tally[v["verdict"]] = tally.get(v["verdict"], 0) + 1
+    totals = graph.read(
+        "CALL () { MATCH (a:Account) RETURN count(a) AS accounts } "
+        "CALL () { MATCH (p:Post) RETURN count(p) AS posts } RETURN accounts, posts"
+    )[0]
     index = report_dir / "index.html"
     index.write_text(
         render_report(
@@ -279,11 +306,17 @@ def build_report(
                 "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                 "source": source,
                 "summary": [
-                    ("nodes", counts["nodes"]),
-                    ("relationships", counts["relationships"]),
-                    ("groups", len(ids)),
+                    ("accounts", f"{totals['accounts']:,}"),
+                    ("posts", f"{totals['posts']:,}"),
+                    ("groups found", len(ids)),
+                    ("accounts in groups", sum(len(d["members"]) for d in details.values())),
                     ("accounts in groups or coordinated", len(accounts)),
-                    ("coordination links", len(links)),
+                    ("coordination links", len(coordination)),
+                    (
+                        "group verdicts",
+                        ", ".join(f"{k.replace('_', ' ')} {n}" for k, n in tally.items()),
+                    ),
+                    ("graph", f"{counts['nodes']:,} nodes, {counts['relationships']:,} links"),
                 ],
                 "links": [
                     ("coordination.graphml (Gephi)", "../export/coordination.graphml"),
@@ -476,8 +509,10 @@ def _run_core(
             st.detail = f"loaded {rep.loaded}, rejected {rep.rejected}"
     with d.stage("Detect", required=False) as st:
         from cibgraph.detect import run_detection
+        from cibgraph.verdicts import carry_verdicts
 
         st.detail = _short(_plain(run_detection(graph, progress=True)))
+        carry_verdicts(graph)
     return settings, graph
 
 
@@ -498,7 +533,10 @@ def _summary(
     console.print(
         f"Browser guide: in Neo4j Browser run  :play {base.replace('127.0.0.1', 'localhost')}/guide"
     )
-    console.print(f"API key:       {key}  (reader; keys are in {where})")
+    console.print(
+        f"API key:       {key}  (reader; the analyst key, for verdicts, and the admin key "
+        f"are in {where})"
+    )
     console.print(f"Try:           curl -H 'X-API-Key: {key}' {base}/groups")
 
 

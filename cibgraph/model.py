@@ -27,6 +27,7 @@ NODE_KEYS: Final[dict[str, str]] = {
     "SourceFile": "path",
     "Group": "id",
     "Item": "key",
+    "Verdict": "id",
 }
 
 REL_TYPES: Final[frozenset[str]] = frozenset(
@@ -55,6 +56,7 @@ REL_TYPES: Final[frozenset[str]] = frozenset(
         "CARRIES",
         "ABOUT",
         "EVIDENCE",
+        "VERDICT_ON",
     }
 )
 
@@ -68,6 +70,7 @@ INDEXES: Final[tuple[tuple[str, str], ...]] = (
     ("Image", "sha256"),
     ("Image", "phash"),
     ("Sponsor", "registered"),
+    ("Verdict", "history"),
 )
 
 INTERACTION_KINDS: Final[dict[str, str]] = {

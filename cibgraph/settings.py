@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     result_cap: int = Field(10_000, validation_alias="CIBGRAPH_RESULT_CAP")
     api_host: str = Field("127.0.0.1", validation_alias="CIBGRAPH_API_HOST")
     api_port: int = Field(8000, validation_alias="CIBGRAPH_API_PORT")
-    # "key:role,key:role" with role reader or admin.
+    # "key:role[:name],..." with role reader, analyst or admin; the name signs verdicts.
     api_keys: str = Field("", validation_alias="CIBGRAPH_API_KEYS")
     cors_origins: str = Field("", validation_alias="CIBGRAPH_CORS_ORIGINS")
     browser_url: str = Field(

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -84,6 +85,10 @@ def test_play_guide_in_neo4j_browser(neo4j_server, api_url: str) -> None:  # typ
             page.keyboard.type(f":play {api_url}/guide")
             page.keyboard.press("Enter")
             page.wait_for_selector("text=cibgraph investigation", timeout=30_000)
+            # The first slide applies the investigation stylesheet served by the API.
+            assert (
+                page.locator(f"pre.runnable:has-text(':style {api_url}/style.grass')").count() == 1
+            )
             n = len(catalogue) + 1
             assert page.locator(f"text=1 / {n}").count() == 1
             seen = []
@@ -98,6 +103,17 @@ def test_play_guide_in_neo4j_browser(neo4j_server, api_url: str) -> None:  # typ
             editor = page.locator(".monaco-editor").first.inner_text()
             last = list(catalogue.values())[-1]
             assert last.cypher.splitlines()[0].strip()[:30] in editor.replace("\u00a0", " ")
+            # The stylesheet loads into Browser from the API (which answers Browser's origin).
+            page.locator(".monaco-editor").first.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type(f":style {api_url}/style.grass")
+            page.keyboard.press("Enter")
+            # Browser shows the stylesheet it loaded, with our selectors.
+            page.wait_for_selector("text=InGroup1", timeout=30_000)
+            assert page.locator("text=Score5").count() >= 1
+            shots = Path(__file__).resolve().parents[1] / "out" / "screenshots"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "browser-style.png"))
         finally:
             browser.close()
     assert all(urlsplit(u).hostname not in {"127.0.0.1", "localhost"} for u in blocked)

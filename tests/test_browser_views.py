@@ -186,7 +186,7 @@ def test_group_view_from_the_api(browser: Any, live_api: str, graph) -> None:  #
     assert len(expected.nodes) == 7
     w = Watched(browser, {"X-API-Key": READER_KEY})
     try:
-        page = w.open(f"{live_api}/views/groups/g1")
+        page = w.open(f"{live_api}/views/groups/g1/network")
         assert page.evaluate("network.body.data.nodes.length") == len(expected.nodes)
         assert page.evaluate("network.body.data.edges.length") == page.evaluate(
             "JSON.parse(document.getElementById('view-data').textContent).edges.length"

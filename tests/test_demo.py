@@ -43,7 +43,7 @@ def test_api_keys_are_generated_once_into_env(tmp_path: Path) -> None:
     env.write_text("NEO4J_PASSWORD=abcdefghij\nCIBGRAPH_API_KEYS=\n")
     settings, key, where = ensure_api_keys(Settings(CIBGRAPH_API_KEYS=""), env)
     keys = parse_keys(settings.api_keys)
-    assert keys[key] == "reader" and sorted(keys.values()) == ["admin", "reader"]
+    assert keys[key] == "reader" and sorted(keys.values()) == ["admin", "analyst", "reader"]
     text = env.read_text()
     assert "NEO4J_PASSWORD=abcdefghij" in text and text.count("CIBGRAPH_API_KEYS=") == 1
     assert stat.S_IMODE(env.stat().st_mode) == 0o600 and where == str(env.resolve())
@@ -79,7 +79,7 @@ def test_report_and_exports_from_a_graph(graph, tmp_path: Path) -> None:  # type
     assert len(views) == 2
     for h in views:
         page = (index.parent / h).read_text()
-        assert XSS_BIO not in page and "view-data" in page
+        assert XSS_BIO not in page and "page-data" in page
     for h in parser.hrefs:
         assert (index.parent / h).exists(), h
     g = nx.read_graphml(tmp_path / "export" / "coordination.graphml")

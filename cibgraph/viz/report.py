@@ -7,6 +7,7 @@ template engine's autoescaping. The page needs nothing from the network.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -32,9 +33,36 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> tuple[list[str], list]:
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$")
+_HASHED = re.compile(r"^(?:(sha256|phash|img|text|url:sha256|url:phash):)?([0-9a-f]{16,})$")
+
+
+def readable(value: Any) -> str:
+    """A table cell an analyst can read: times as `2018-08-14 09:00:12 UTC`, hashes
+    shortened, lists as comma-separated values (full values stay in the exports)."""
+    from cibgraph.viz.pages import fmt_time, short_hash
+
+    if isinstance(value, str):
+        if _ISO.match(value):
+            return fmt_time(value)
+        m = _HASHED.match(value)
+        if m:
+            return (m.group(1) + ":" if m.group(1) else "") + short_hash(m.group(2))
+        return value if len(value) <= 300 else value[:299] + "…"
+    if hasattr(value, "iso_format"):
+        return fmt_time(value)
+    if isinstance(value, list | tuple) and not any(isinstance(v, dict) for v in value):
+        shown = ", ".join(readable(v) for v in value[:20])
+        return shown + (f" … ({len(value)} in all)" if len(value) > 20 else "")
+    return cell(value)
+
+
+def table(
+    rows: list[dict[str, Any]], columns: list[str] | None = None, *, fmt: Any = None
+) -> tuple[list[str], list]:
     cols = columns or (list(rows[0]) if rows else [])
-    return cols, [{c: cell(r.get(c)) for c in cols} for r in rows]
+    f = fmt or cell
+    return cols, [{c: f(r.get(c)) for c in cols} for r in rows]
 
 
 def evaluation_table(evaluation: Any) -> tuple[list[str], list[dict[str, str]]]:

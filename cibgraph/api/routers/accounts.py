@@ -1,13 +1,16 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 
 from cibgraph.api.deps import get_graph
-from cibgraph.api.security import reader
+from cibgraph.api.routers.groups import Tactic, VerdictIn, VerdictState, record_and_state
+from cibgraph.api.security import Caller, analyst, reader
 from cibgraph.cypher.runner import to_jsonable
+from cibgraph.tactics import tactics_for
+from cibgraph.verdicts import verdict_info
 from cibgraph.viz.data import NotFound
 
 router = APIRouter(tags=["accounts"], dependencies=[Depends(reader)])
@@ -38,9 +41,10 @@ class AccountGroup(BaseModel):
     signals: list[str] = []
 
 
-class AccountDetail(BaseModel):
+class AccountDetail(VerdictState):
     profile: dict[str, Any]
     signals: list[str]
+    tactics: list[Tactic] = []
     coordinated_with: list[Coordination]
     groups: list[AccountGroup]
     posts: PostsSummary
@@ -107,8 +111,10 @@ def get_account(account_id: str, request: Request) -> AccountDetail:
         {s for g in groups for s in g.signals} | {s for c in coordination for s in c.signals}
     )
     return AccountDetail(
+        **verdict_info(graph, "account", account_id),
         profile=profile,
         signals=signals,
+        tactics=tactics_for(signals),
         coordinated_with=coordination,
         groups=groups,
         posts=PostsSummary(
@@ -121,3 +127,18 @@ def get_account(account_id: str, request: Request) -> AccountDetail:
             top_domains=p["domains"],
         ),
     )
+
+
+@router.post(
+    "/accounts/{account_id}/verdict",
+    response_model=VerdictState,
+    summary="Record a verdict on an account (analyst or admin keys); appended to its history",
+    responses={403: {"description": "a reader key"}, 404: {"description": "no such account"}},
+)
+def post_account_verdict(
+    account_id: str,
+    body: VerdictIn,
+    request: Request,
+    caller: Annotated[Caller, Depends(analyst)],
+) -> VerdictState:
+    return record_and_state(request, "account", account_id, body, caller)

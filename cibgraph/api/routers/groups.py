@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cibgraph.api.deps import get_graph
-from cibgraph.api.security import reader
+from cibgraph.api.security import Caller, analyst, reader
 from cibgraph.cypher.runner import to_jsonable
+from cibgraph.tactics import tactics_for
+from cibgraph.verdicts import NOTE_MAX, record_verdict, verdict_info
 from cibgraph.viz.data import NotFound
 
 router = APIRouter(tags=["groups"], dependencies=[Depends(reader)])
@@ -21,6 +23,8 @@ class GroupSummary(BaseModel):
     signals: list[str] = []
     explanation: str | None = None
     detected_at: str | None = None
+    current_verdict: str | None = None
+    changed_since_verdict: bool = False
 
 
 class GroupPage(BaseModel):
@@ -39,12 +43,46 @@ class Member(BaseModel):
     created_at: str | None = None
 
 
-class GroupDetail(GroupSummary):
+class Verdict(BaseModel):
+    id: str
+    verdict: str
+    note: str = ""
+    by: str
+    at: str
+    target_id: str
+    members: list[str] | None = None
+    history: str
+    seq: int | None = None
+
+
+class VerdictIn(BaseModel):
+    verdict: Literal["confirmed", "benign", "needs_review"]
+    note: str = Field("", max_length=NOTE_MAX)
+
+
+class VerdictState(BaseModel):
+    verdict: Verdict | None = None
+    history: list[Verdict] = []
+    changed_since_verdict: bool = False
+
+
+class Tactic(BaseModel):
+    signal: str
+    id: str
+    phase: str
+    tactic: str
+
+
+class GroupDetail(GroupSummary, VerdictState):
     members: list[Member]
     evidence: Any = None
+    tactics: list[Tactic] = []
 
 
-_SUMMARY = "g {.id, .size, .score, .signals, .explanation, .detected_at}"
+_SUMMARY = (
+    "g {.id, .size, .score, .signals, .explanation, .detected_at, current_verdict: g.verdict, "
+    "changed_since_verdict: coalesce(g.changed_since_verdict, false)}"
+)
 
 
 def parse_evidence(text: Any) -> Any:
@@ -102,6 +140,8 @@ def group_detail(graph: Any, group_id: str) -> dict[str, Any]:
     out = summary(rows[0]["g"])
     out["members"] = to_jsonable(rows[0]["members"])
     out["evidence"] = parse_evidence(rows[0]["evidence"])
+    out["tactics"] = tactics_for(out["signals"])
+    out.update(verdict_info(graph, "group", group_id))
     return out
 
 
@@ -113,3 +153,35 @@ def group_detail(graph: Any, group_id: str) -> dict[str, Any]:
 )
 def get_group(group_id: str, request: Request) -> GroupDetail:
     return GroupDetail(**group_detail(get_graph(request), group_id))
+
+
+def _verdict_fields(v: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.get(k) for k in Verdict.model_fields}
+
+
+@router.post(
+    "/groups/{group_id}/verdict",
+    response_model=VerdictState,
+    summary="Record a verdict on a group (analyst or admin keys); appended to its history",
+    responses={403: {"description": "a reader key"}, 404: {"description": "no such group"}},
+)
+def post_group_verdict(
+    group_id: str,
+    body: VerdictIn,
+    request: Request,
+    caller: Annotated[Caller, Depends(analyst)],
+) -> VerdictState:
+    return record_and_state(request, "group", group_id, body, caller)
+
+
+def record_and_state(
+    request: Request, kind: str, target_id: str, body: VerdictIn, caller: Caller
+) -> VerdictState:
+    from cibgraph.verdicts import UnknownSubject
+
+    graph = get_graph(request)
+    try:
+        record_verdict(graph, kind, target_id, body.verdict, body.note, caller.name)
+    except UnknownSubject as e:
+        raise NotFound(str(e)) from e
+    return VerdictState(**verdict_info(graph, kind, target_id))

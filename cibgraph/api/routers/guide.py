@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib import resources
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from cibgraph.api.guide import render_guide
 
@@ -31,11 +34,32 @@ def browser_origins(browser_url: str) -> set[str]:
     ),
 )
 def guide(request: Request) -> HTMLResponse:
-    resp = HTMLResponse(render_guide(request.app.state.catalogue.values()))
-    # Browser fetches the guide cross-origin from its own page.
+    base = str(request.base_url).rstrip("/")
+    return _cors(
+        request, HTMLResponse(render_guide(request.app.state.catalogue.values(), api_base=base))
+    )
+
+
+def _cors(request: Request, resp: HTMLResponse | PlainTextResponse) -> Any:
+    # Browser fetches the guide and the style cross-origin from its own page.
     origin = request.headers.get("origin")
     allowed = request.app.state.guide_origins
     if origin and origin in allowed:
         resp.headers["Access-Control-Allow-Origin"] = origin
         resp.headers["Vary"] = "Origin"
     return resp
+
+
+@lru_cache(maxsize=1)
+def grass() -> str:
+    return (resources.files("cibgraph.api") / "templates" / "style.grass").read_text("utf-8")
+
+
+@router.get(
+    "/style.grass",
+    response_class=PlainTextResponse,
+    summary="Neo4j Browser stylesheet (GraSS) for an investigation (no key needed)",
+    description="Run `:style <api>/style.grass` in Neo4j Browser (the guide's first slide does).",
+)
+def style(request: Request) -> PlainTextResponse:
+    return _cors(request, PlainTextResponse(grass()))

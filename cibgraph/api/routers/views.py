@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -9,6 +10,7 @@ from cibgraph.api.deps import get_graph, get_settings
 from cibgraph.api.security import reader
 from cibgraph.cypher.runner import UnknownQuery
 from cibgraph.viz.data import ViewData, account_view, group_view, query_view
+from cibgraph.viz.pages import account_page_data, api_links, group_page_data, render_page
 from cibgraph.viz.render import DEFAULT_CAP, render_view
 
 router = APIRouter(prefix="/views", tags=["views"], dependencies=[Depends(reader)])
@@ -23,20 +25,38 @@ HTML: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _page(request: Request, data: ViewData, cap: int) -> HTMLResponse:
-    html = render_view(data, browser_url=get_settings(request).browser_url, cap=cap)
+def _html(html: str) -> HTMLResponse:
     return HTMLResponse(
         html, headers={"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff"}
     )
+
+
+def _page(request: Request, data: ViewData, cap: int) -> HTMLResponse:
+    return _html(render_view(data, browser_url=get_settings(request).browser_url, cap=cap))
 
 
 @router.get(
     "/groups/{group_id}",
     response_class=HTMLResponse,
     responses=HTML,
-    summary="Network view of a group: members, co-posted items, links",
+    summary="A group's page: verdict, network, members, timeline, lags, activity, evidence",
 )
 def view_group(
+    group_id: str,
+    request: Request,
+    since: date | None = Query(None, description="Date for the share of activity since."),
+) -> HTMLResponse:
+    data = group_page_data(get_graph(request), group_id, links=api_links(), since=since)
+    return _html(render_page(data))
+
+
+@router.get(
+    "/groups/{group_id}/network",
+    response_class=HTMLResponse,
+    responses=HTML,
+    summary="Network view of a group with every co-posted item drawn",
+)
+def view_group_network(
     group_id: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
 ) -> HTMLResponse:
     return _page(request, group_view(get_graph(request), group_id), cap)
@@ -46,9 +66,20 @@ def view_group(
     "/accounts/{account_id}",
     response_class=HTMLResponse,
     responses=HTML,
+    summary="An account's page: profile, signals, verdict, groups, activity, neighbours",
+)
+def view_account(account_id: str, request: Request) -> HTMLResponse:
+    data = account_page_data(get_graph(request), account_id, links=api_links())
+    return _html(render_page(data))
+
+
+@router.get(
+    "/accounts/{account_id}/network",
+    response_class=HTMLResponse,
+    responses=HTML,
     summary="Network view of an account's neighbourhood",
 )
-def view_account(
+def view_account_network(
     account_id: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
 ) -> HTMLResponse:
     return _page(request, account_view(get_graph(request), account_id), cap)
