@@ -509,10 +509,8 @@ def _run_core(
             st.detail = f"loaded {rep.loaded}, rejected {rep.rejected}"
     with d.stage("Detect", required=False) as st:
         from cibgraph.detect import run_detection
-        from cibgraph.verdicts import carry_verdicts
 
         st.detail = _short(_plain(run_detection(graph, progress=True)))
-        carry_verdicts(graph)
     return settings, graph
 
 

@@ -66,7 +66,6 @@ def detect(
 ) -> None:
     """Write near duplicates, the coordination graph and groups (idempotent)."""
     from cibgraph.detect import run_detection
-    from cibgraph.verdicts import carry_verdicts
 
     try:
         scale_values = tuple(int(x) for x in scales.split(",") if x.strip())
@@ -95,7 +94,6 @@ def detect(
             seed=seed,
             progress=not as_json,
         )
-        carry_verdicts(g)  # group ids change with membership; verdicts follow their groups
     if as_json:
         typer.echo(json.dumps(asdict(report), indent=2))
         return

@@ -54,6 +54,7 @@ from cibgraph.detect.near_duplicates import cluster_roots, hamming, near_duplica
 from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
 from cibgraph.detect.text_similarity import THRESHOLD, text_clusters
 from cibgraph.model import ensure_schema, label, rel_type
+from cibgraph.verdicts import carry_verdicts
 
 A, P, IMG, G, IT = (label(x) for x in ("Account", "Post", "Image", "Group", "Item"))
 ND, CW, MO, EV = (
@@ -555,6 +556,8 @@ def run_detection(
             }
         )
     _write_groups(graph, groups)
+    # group ids change with membership: verdicts follow their groups (verdicts.py)
+    carry_verdicts(graph)
     report.groups = len(groups)
     report.grouped_accounts = sum(g["size"] for g in groups)
     step("groups", t)

@@ -30,14 +30,12 @@ class DetectionRun(BaseModel):
 def detect(request: Request) -> DetectionRun:
     try:
         from cibgraph.detect import run_detection
-        from cibgraph.verdicts import carry_verdicts
     except ImportError as e:
         raise HTTPException(501, detail="detection is not available in this installation") from e
     if not _running.acquire(blocking=False):
         raise HTTPException(409, detail="a detection run is already in progress")
     try:
         report = run_detection(get_graph(request))
-        carry_verdicts(get_graph(request))
     finally:
         _running.release()
     return DetectionRun(status="ok", report=_report_dict(report))
