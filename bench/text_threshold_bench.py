@@ -53,6 +53,10 @@ def main() -> int:
     ap.add_argument("--real", type=Path, default=Path("../shared/data/ira-tweets-by-author"))
     ap.add_argument("--pairs", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=99)
+    ap.add_argument("--limit", type=int, default=50_000, help="distinct real texts to cluster")
+    ap.add_argument(
+        "--real-thresholds", default="0.4,0.5,0.6,0.7", help="thresholds tried on real text"
+    )
     args = ap.parse_args()
     rng = random.Random(args.seed)
 
@@ -80,23 +84,29 @@ def main() -> int:
                 content = row.get("content") or ""
                 if len(normalise_caption(content).words) >= MIN_FUZZY_WORDS:
                     texts.setdefault(content, content)
-    pairs = sorted(texts.items())
-    print(f"\nIRA tweets: {len(pairs)} distinct texts of {MIN_FUZZY_WORDS}+ words")
-    for th in THRESHOLDS:
+    every = sorted(texts.items())
+    pairs = random.Random(args.seed).sample(every, min(args.limit, len(every)))
+    print(
+        f"\nIRA tweets: {len(every)} distinct texts of {MIN_FUZZY_WORDS}+ words; "
+        f"a random {len(pairs)} of them clustered",
+        flush=True,
+    )
+    for th in (float(x) for x in args.real_thresholds.split(",")):
         t0 = time.perf_counter()
         clusters = text_clusters(pairs, threshold=th)
         joined = len(clusters)
         roots = len(set(clusters.values()))
         print(
             f"  threshold {th:.1f}: {joined} texts joined into {roots} clusters "
-            f"({time.perf_counter() - t0:.1f} s)"
+            f"({time.perf_counter() - t0:.1f} s)",
+            flush=True,
         )
     # pairs around the chosen threshold, to read
     clusters = text_clusters(pairs, threshold=0.4)
     shown = 0
     for key, root in sorted(clusters.items()):
         j = jaccard(_sh(key), _sh(root))
-        if 0.4 <= j < 0.6 and shown < 6:
+        if 0.4 <= j < 0.6 and shown < 10:
             print(f"\n  J={j:.2f}\n    {root[:140]!r}\n    {key[:140]!r}")
             shown += 1
     return 0

@@ -140,6 +140,11 @@ def test_near_identical_captions_cluster_and_strangers_do_not() -> None:
     ]
     clusters = text_clusters(texts)
     assert clusters == {"k2": "k1", "k3": "k1"}
+    # a series: the same template with another number each time is not one message
+    series = [
+        (f"s{n}", f"coordinated message number {n} about the election result") for n in (3, 4)
+    ]
+    assert text_clusters(series) == {}
     # the result does not depend on the order of input
     assert text_clusters(list(reversed(texts))) == clusters
 

@@ -8,6 +8,10 @@ caption is normalised (`normalise_caption`), cut into overlapping word pairs
 `THRESHOLD` are joined into one cluster. A cluster is one text item, as a
 cluster of near-duplicate images is one image item (`cibgraph.detect.items`).
 
+Texts that cite different numbers are different messages, however alike the
+rest: "day 3 of the march" and "day 4 of the march", or a template filled in
+with a new count each time, are a series, and each instance is its own item.
+
 Short texts get no fuzzy matching at all: with fewer than `MIN_FUZZY_WORDS`
 words ("100% agree", "so true") a single swapped word is a different
 message, and such phrases are written independently by strangers every
@@ -100,6 +104,7 @@ def text_clusters(
     from an unlucky hash) and the result does not depend on the order of input.
     """
     by_key: dict[str, set[str]] = {}
+    numbers: dict[str, frozenset[str]] = {}
     for key, text in texts:
         if key in by_key:
             continue
@@ -107,12 +112,14 @@ def text_clusters(
         if len(cap.words) < min_words:
             continue
         by_key[key] = shingles(cap.words)
+        numbers[key] = frozenset(w for w in cap.words if any(c.isdigit() for c in w))
     keys = sorted(by_key)
     if len(keys) < 2:
         return {}
     # an LSH threshold a little under the confirmed one keeps recall at the boundary
     lsh = MinHashLSH(threshold=max(0.05, threshold - 0.1), num_perm=num_perm)
     sets = [by_key[k] for k in keys]
+    nums = [numbers[k] for k in keys]
     minhashes = MinHash.bulk([[s.encode() for s in sh] for sh in sets], num_perm=num_perm)
     for n, mh in enumerate(minhashes):
         lsh.insert(n, mh, check_duplication=False)
@@ -120,7 +127,12 @@ def text_clusters(
     for n, mh in enumerate(minhashes):
         for m in lsh.query(mh):
             # template captions make big clusters: skip pairs already joined
-            if m > n and uf.find(m) != uf.find(n) and jaccard(sets[n], sets[m]) >= threshold:
+            if (
+                m > n
+                and nums[m] == nums[n]
+                and uf.find(m) != uf.find(n)
+                and jaccard(sets[n], sets[m]) >= threshold
+            ):
                 uf.union(n, m)
     # the union-find root is the smallest index, and keys are sorted: the smallest key
     return {key: keys[uf.find(n)] for n, key in enumerate(keys) if uf.find(n) != n}
