@@ -1,6 +1,6 @@
 """Detection benchmark on the study-scale synthetic graph, in one run.
 
-    python bench/detect_bench.py [--scale 1.0] [--data DIR] [--no-load]
+    python bench/detect_bench.py [--scale 1.0] [--data DIR] [--no-load] [--baseline REV]
 
 1. `cibgraph synth` (unless DIR already holds a scenario) and `ingest` into
    the configured Neo4j (NEO4J_URI, ...) — the database is wiped first;
@@ -8,6 +8,12 @@
 3. `co_posting_pairs` (60 s window, images only, at least 2 shared) against
    coordination-network-toolkit's co-tweet network computed on the same posts
    (the image key as the message text), compute step only; prints the ratio.
+
+With `--baseline REV` (a git revision, e.g. the last release), `detect` of
+that revision runs on the same graph, in a subprocess from a temporary
+worktree, alternating with this revision's `--rounds` times (the graph is
+the same for both: each writes only its own derived relationships, which the
+next run replaces), and the ratio of the best times is printed.
 
 Numbers are printed, never asserted: they depend on the machine.
 """
@@ -27,12 +33,58 @@ def _wipe(graph: Any) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
+_DETECT = (
+    "import time; from cibgraph.db import Graph; from cibgraph.detect import run_detection; "
+    "import cibgraph; g = Graph(); t = time.perf_counter(); run_detection(g); "
+    "print(cibgraph.__file__, time.perf_counter() - t)"
+)
+
+
+def _timed_detect(tree: Path) -> float:
+    import os
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    out = subprocess.run(
+        [sys.executable, "-c", _DETECT], env=env, cwd=tree, capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"detect in {tree} failed:\n{out.stderr[-2000:]}")
+    where, seconds = out.stdout.strip().splitlines()[-1].rsplit(" ", 1)
+    assert where.startswith(str(tree)), f"imported {where}, not from {tree}"
+    return float(seconds)
+
+
+def _compare(rev: str, rounds: int) -> None:
+    import subprocess
+
+    here = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        old = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "-C", str(here), "worktree", "add", "-q", "--detach", str(old), rev], check=True
+        )
+        try:
+            times: dict[str, list[float]] = {"baseline": [], "this": []}
+            for _ in range(rounds):
+                times["baseline"].append(_timed_detect(old))
+                times["this"].append(_timed_detect(here))
+        finally:
+            subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force", str(old)])
+    for k, v in times.items():
+        print(f"detect ({k}): " + ", ".join(f"{x:.1f} s" for x in v))
+    ratio = min(times["this"]) / min(times["baseline"])
+    print(f"ratio detect this / {rev}: {ratio:.2f} (best of {rounds} each, alternating)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--data", type=Path, default=None)
     ap.add_argument("--no-load", action="store_true", help="use the graph as it is")
     ap.add_argument("--threads", type=int, default=2, help="toolkit threads")
+    ap.add_argument("--baseline", default=None, help="git revision to time detect against")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating rounds with --baseline")
     args = ap.parse_args()
 
     from cibgraph.cypher.catalogue import load_catalogue
@@ -58,6 +110,8 @@ def main() -> int:
         timings["ingest"] = time.perf_counter() - t
     print(f"graph: {graph.counts()}")
 
+    if args.baseline:
+        _compare(args.baseline, args.rounds)
     t = time.perf_counter()
     report = run_detection(graph, progress=True)
     timings["detect"] = time.perf_counter() - t
