@@ -1,11 +1,9 @@
 """Self-contained network views: pure functions from rows to one offline HTML file.
 
-pyvis builds the node and edge lists; the page itself comes from our own
-template (`templates/network.html`), not pyvis's, because pyvis's template
-pulls Bootstrap and vis-network from CDNs and writes node titles into
-`innerHTML`. Here vis-network's JS and CSS (the copy bundled with pyvis) are
-inlined, the data travels as JSON inside a `<script type="application/json">`
-block, and the page turns every text into DOM text nodes.
+The page comes from our own template (`templates/network.html`): vis-network's
+JS and CSS (vendored in `static/`, see `static/VENDORED.md`) are inlined, the
+data travels as JSON inside a `<script type="application/json">` block, and
+the page turns every text into DOM text nodes. Nothing is fetched.
 """
 
 from __future__ import annotations
@@ -14,13 +12,11 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
-from pyvis.network import Network
 
 from cibgraph.cypher.catalogue import cypher_literal
 from cibgraph.model import NODE_KEYS, label
@@ -93,6 +89,28 @@ class ViewData:
     edges: list[ViewEdge]
 
 
+@dataclass
+class Network:
+    """vis-network's node and edge lists. The first node of an id and the first
+    edge between two nodes (either way round) win, as in an undirected graph."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    _node_ids: set[str] = field(default_factory=set, repr=False)
+    _pairs: set[frozenset[str]] = field(default_factory=set, repr=False)
+
+    def add_node(self, node_id: str, **options: Any) -> None:
+        if node_id not in self._node_ids:
+            self._node_ids.add(node_id)
+            self.nodes.append({"id": node_id, **options})
+
+    def add_edge(self, source: str, target: str, **options: Any) -> None:
+        pair = frozenset((source, target))
+        if pair not in self._pairs:
+            self._pairs.add(pair)
+            self.edges.append({"from": source, "to": target, **options})
+
+
 def browser_link(browser_url: str, kind: str, key_value: str) -> str | None:
     """A Neo4j Browser URL that opens the editor with a query for one node.
 
@@ -118,7 +136,7 @@ def _text(value: Any) -> str:
 def build_network(
     data: ViewData, *, browser_url: str, cap: int = DEFAULT_CAP
 ) -> tuple[Network, dict[str, Any]]:
-    """Cap, colour and size the nodes; return the pyvis network and page metadata."""
+    """Cap, colour and size the nodes; return the node/edge lists and page metadata."""
     total = len(data.nodes)
     nodes = data.nodes
     if total > cap:
@@ -127,7 +145,7 @@ def build_network(
     kept = {n.id for n in nodes}
     groups = sorted({n.group for n in nodes if n.group})
     colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
-    net = Network(directed=False, cdn_resources="in_line")
+    net = Network()
     for n in nodes:
         full_label = n.label or n.id
         tooltip = [("type", n.kind), ("id", n.key or n.id)]
@@ -179,13 +197,13 @@ def _json_for_script(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _vis_assets() -> tuple[str, str]:
-    import pyvis
-
-    base = Path(pyvis.__file__).parent / "lib" / f"vis-{VIS_VERSION}"
-    js = (base / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (base / "vis-network.css").read_text(encoding="utf-8")
+    static = resources.files("cibgraph.viz") / "static"
+    js = (static / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (static / "vis-network.min.css").read_text(encoding="utf-8")
+    if f"@version {VIS_VERSION}" not in js[:500]:
+        raise RuntimeError(f"cibgraph/viz/static holds no vis-network {VIS_VERSION}")
     if "</script" in js.lower() or "</style" in css.lower():
-        raise RuntimeError("the bundled vis-network assets cannot be inlined safely")
+        raise RuntimeError("the vendored vis-network assets cannot be inlined safely")
     return js, css
 
 
