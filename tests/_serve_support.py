@@ -77,8 +77,9 @@ def seed(graph: Any) -> None:
 
 PAIRS_QUERY = """// name: coordinated_pairs
 // description: Account pairs linked by coordination, strongest first.
-// param: min_weight int = 1 : smallest weight to show
+// param: min_weight int = 1 [0..1000000] : smallest weight to show
 // columns: account_id, other_account_id, weight
+// view: pairs account_id other_account_id weight=weight
 MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account)
 WHERE c.weight >= $min_weight
 RETURN a.id AS account_id, b.id AS other_account_id, c.weight AS weight

@@ -36,6 +36,8 @@ def list_queries(as_json: bool = typer.Option(False, "--json", help="Print JSON.
                         "type": p.type,
                         "default": p.default_text,
                         "required": p.required,
+                        "minimum": p.minimum,
+                        "maximum": p.maximum,
                         "help": p.help,
                     }
                     for p in q.params
@@ -48,7 +50,9 @@ def list_queries(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     table = Table("query", "parameters", "description", show_lines=True)
     for q in catalogue.values():
         params = "\n".join(
-            f"{p.name}: {p.type}" + (" (required)" if p.required else f" = {p.default_text}")
+            f"{p.name}: {p.type}"
+            + (" (required)" if p.required else f" = {p.default_text}")
+            + (f" {p.bounds_text}" if p.bounds_text else "")
             for p in q.params
         )
         table.add_row(q.name, params, q.description)

@@ -5,11 +5,12 @@
 //   same or the next bucket are compared: the work grows with the pairs that really fall in the
 //   window, not with the square of an item's sharers. Near-duplicate images come from the
 //   NEAR_DUPLICATE relationships written by `cibgraph detect` (before it ran, only exact images).
-// param: window_seconds int = 60 : largest gap between the two posts, in seconds
-// param: min_shared int = 2 : least number of distinct shared items
-// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
-// param: item_kinds list[str] = image,text,url : which kinds of item count (image, text, url)
+// param: window_seconds int = 60 [1..86400] : largest gap between the two posts, in seconds
+// param: min_shared int = 2 [1..1000000] : least number of distinct shared items
+// param: max_phash_distance int = 6 [0..64] : images this many bits apart or fewer count as the same
+// param: item_kinds list[str] = image,text,url [1..3] : which kinds of item count (image, text, url)
 // columns: account_id, other_account_id, shared, first_at, last_at
+// view: pairs account_id other_account_id weight=shared
 CALL () {
   MATCH (p:Post)-[:HAS_MEDIA]->(i:Image) WHERE 'image' IN $item_kinds
   OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance

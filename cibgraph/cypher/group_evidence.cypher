@@ -2,9 +2,10 @@
 // description: Why a group's members are linked: every item (image, near-duplicate image,
 //   normalised text or URL) that at least two members posted, with each member's post id and
 //   time, closest-timed items first.
-// param: group_id str : the group's id (see coordinated_groups)
-// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
+// param: group_id str [1..200] : the group's id (see coordinated_groups)
+// param: max_phash_distance int = 6 [0..64] : images this many bits apart or fewer count as the same
 // columns: item, kind, accounts, posts, spread_seconds
+// view: sets accounts label=item
 MATCH (g:Group {id: $group_id})<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(p:Post)
 CALL (p) {
   MATCH (p)-[:HAS_MEDIA]->(i:Image)

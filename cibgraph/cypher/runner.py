@@ -11,7 +11,7 @@ from typing import Any
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Duration, Time
 
-from cibgraph.cypher.catalogue import StoredQuery, load_catalogue
+from cibgraph.cypher.catalogue import StoredQuery, ViewSpec, load_catalogue
 from cibgraph.db import Graph
 
 
@@ -60,6 +60,7 @@ class QueryResult:
     limit: int | None
     offset: int
     truncated: bool
+    view: ViewSpec | None = None  # how the rows are drawn (the query's `// view:` line)
 
 
 def run_stored(
@@ -84,7 +85,7 @@ def run_stored(
     total = len(rows)
     page = rows[offset : offset + limit] if limit is not None else rows[offset:]
     return QueryResult(
-        name, params, [to_jsonable(r) for r in page], total, limit, offset, truncated
+        name, params, [to_jsonable(r) for r in page], total, limit, offset, truncated, query.view
     )
 
 

@@ -3,12 +3,13 @@
 //   a predecessor's last post (within `max_gap_days`) and posted the same uncommon items
 //   (images, near-duplicate images, texts or URLs that at most `max_sharers` accounts ever
 //   posted, so widely shared memes link no one).
-// param: min_shared int = 3 : least items shared with a predecessor (two can be chance: common captions)
-// param: max_gap_days int = 60 : longest gap between the predecessor's last and the successor's first post
-// param: max_sharers int = 20 : items posted by more accounts are too common to count
-// param: margin_days int = 7 : a predecessor's last post must be this long before the end of the data
-// param: max_phash_distance int = 6 : images this many bits apart or fewer count as the same
-// columns: account_id, predecessor_ids, shared
+// param: min_shared int = 3 [1..1000] : least items shared with a predecessor (two can be chance: common captions)
+// param: max_gap_days int = 60 [1..3650] : longest gap between the predecessor's last and the successor's first post
+// param: max_sharers int = 20 [2..1000] : items posted by more accounts are too common to count
+// param: margin_days int = 7 [0..3650] : a predecessor's last post must be this long before the end of the data
+// param: max_phash_distance int = 6 [0..64] : images this many bits apart or fewer count as the same
+// columns: account_id, predecessor_ids, shared, first_post_at
+// view: related account_id predecessor_ids weight=shared
 CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
 MATCH (pred:Account)
 WHERE pred.last_post_at IS NOT NULL AND pred.last_post_at < data_end - duration({days: $margin_days})

@@ -2,7 +2,8 @@
 // description: Ad sponsors ("paid for by" names) that match no registry entry after normalisation
 //   (case, punctuation and spacing do not matter), with the accounts that bought their ads,
 //   the number of ads and the total spend (see `currencies`: amounts are summed as given).
-// columns: sponsor, account_ids, ads, spend, currencies
+// columns: sponsor, name_norm, account_ids, ads, spend, currencies
+// view: sets account_ids label=sponsor
 MATCH (s:Sponsor)<-[:SPONSORED_BY]-(ad:Ad)
 WHERE NOT coalesce(s.registered, false)
 WITH s, count(ad) AS ads, sum(coalesce(ad.spend, 0.0)) AS spend,

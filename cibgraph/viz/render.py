@@ -18,7 +18,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from cibgraph.cypher.catalogue import cypher_literal
+from cibgraph.cypher.catalogue import ViewSpec, cypher_literal
 from cibgraph.model import NODE_KEYS, label
 
 DEFAULT_CAP = 500
@@ -245,6 +245,11 @@ def render_view(data: ViewData, *, browser_url: str, cap: int = DEFAULT_CAP) -> 
     return render_html(net, meta)
 
 
+class NotAccountRows(ValueError):
+    """A stored query's rows hold neither accounts nor account pairs."""
+
+
+# Only for queries whose header declares no `// view:` (every shipped one does).
 _PAIR_COLUMNS = (
     ("account_id", "other_account_id"),
     ("source_id", "target_id"),
@@ -252,35 +257,64 @@ _PAIR_COLUMNS = (
     ("account_a", "account_b"),
     ("a_id", "b_id"),
 )
-
-
-class NotAccountRows(ValueError):
-    """A stored query's rows hold neither accounts nor account pairs."""
-
-
 _LIST_COLUMNS = ("account_ids", "members", "accounts")
+_WEIGHT_COLUMNS = ("weight", "shared", "score", "count", "similarity")
 
 
-def _group_name(row: dict[str, Any], skip: str, index: int) -> str:
-    for k, v in row.items():
-        if k != skip and isinstance(v, str | int) and not isinstance(v, bool):
-            return f"{k} {v}"
-    return f"row {index + 1}"
+def guess_view(row: dict[str, Any]) -> ViewSpec:
+    """A view for rows of a query that declares none, from its column names.
+
+    In this order: pairs (any of `_PAIR_COLUMNS`); an `account_id` with a list
+    of related ids (a column ending in `_ids`); sets of accounts (`account_ids`,
+    `members` or `accounts` lists); single accounts (`account_id` or `id`).
+    """
+    cols = set(row)
+    weight = next((k for k in _WEIGHT_COLUMNS if k in cols), None)
+    pair = next(((a, b) for a, b in _PAIR_COLUMNS if a in cols and b in cols), None)
+    if pair:
+        return ViewSpec("pairs", pair, weight)
+    related = next(
+        (
+            c
+            for c in sorted(cols)
+            if c.endswith("_ids") and c not in _LIST_COLUMNS and isinstance(row.get(c), list)
+        ),
+        None,
+    )
+    if "account_id" in cols and related:
+        return ViewSpec("related", ("account_id", related), weight)
+    members = next((c for c in _LIST_COLUMNS if c in cols and isinstance(row.get(c), list)), None)
+    if members:
+        label = next(
+            (
+                k
+                for k, v in row.items()
+                if k != members and isinstance(v, str | int) and not isinstance(v, bool)
+            ),
+            None,
+        )
+        return ViewSpec("sets", (members,), None, label)
+    id_col = "account_id" if "account_id" in cols else ("id" if "id" in cols else None)
+    if id_col is None:
+        raise NotAccountRows(
+            "this query returns neither accounts (an account_id column, or account_ids / "
+            "members lists) nor pairs (" + ", ".join("/".join(p) for p in _PAIR_COLUMNS) + ")"
+        )
+    return ViewSpec("accounts", (id_col,))
 
 
-def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
-    """Accounts or account pairs from a stored query's rows.
+def rows_to_view(title: str, rows: list[dict[str, Any]], view: ViewSpec | None = None) -> ViewData:
+    """Accounts or account pairs from a stored query's rows, drawn as `view` declares.
 
-    Understood shapes, in this order: pairs (any of `_PAIR_COLUMNS`); an
-    `account_id` with a list of related ids (a column ending in `_ids`, e.g.
-    predecessors); sets of accounts (`account_ids`, `members` or `accounts`
-    lists, one colour per row); single accounts (`account_id` or `id`). Other
-    columns become node or edge details.
+    `view` comes from the query's `// view:` header line (see `ViewSpec`); without
+    one it is guessed from the columns. Other columns become node or edge details.
     """
     if not rows:
         return ViewData(title, [], [])
-    cols = set(rows[0])
-    pair = next(((a, b) for a, b in _PAIR_COLUMNS if a in cols and b in cols), None)
+    spec = view or guess_view(rows[0])
+    missing = [c for c in (*spec.columns, spec.weight, spec.label) if c and c not in rows[0]]
+    if missing:
+        raise NotAccountRows(f"the rows have no column {missing[0]!r} for the {spec.kind} view")
     nodes: dict[str, ViewNode] = {}
     edges: list[ViewEdge] = []
 
@@ -293,71 +327,50 @@ def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
         return nodes[key]
 
     def weight(r: dict[str, Any]) -> float:
-        return next(
-            (
-                float(r[k])
-                for k in ("weight", "shared", "score", "count", "similarity")
-                if isinstance(r.get(k), int | float) and not isinstance(r.get(k), bool)
-            ),
-            1.0,
-        )
+        v = r.get(spec.weight) if spec.weight else None
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 1.0
 
-    if pair:
-        a, b = pair
+    if spec.kind == "pairs":
+        a, b = spec.columns
         for r in rows:
             if r.get(a) is None or r.get(b) is None:
                 continue
             node(r[a])
             node(r[b])
-            rest = {k: v for k, v in r.items() if k not in pair}
+            rest = {k: v for k, v in r.items() if k not in spec.columns}
             edges.append(ViewEdge(str(r[a]), str(r[b]), _text(rest), weight(r)))
-        return ViewData(title, list(nodes.values()), edges)
-    related = next(
-        (
-            c
-            for c in sorted(cols)
-            if c.endswith("_ids") and c not in _LIST_COLUMNS and isinstance(rows[0].get(c), list)
-        ),
-        None,
-    )
-    if "account_id" in cols and related:
+    elif spec.kind == "related":
+        centre, related = spec.columns
         for r in rows:
-            if r.get("account_id") is None:
+            if r.get(centre) is None:
                 continue
-            rest = {k: v for k, v in r.items() if k not in {"account_id", related}}
-            node(r["account_id"], rest, group="account_id")
+            rest = {k: v for k, v in r.items() if k not in spec.columns}
+            node(r[centre], rest, group=centre)
             for other in r.get(related) or []:
                 node(other, group=related)
-                edges.append(ViewEdge(str(other), str(r["account_id"]), related, weight(r)))
-        return ViewData(title, list(nodes.values()), edges)
-    members_col = next(
-        (c for c in _LIST_COLUMNS if c in cols and isinstance(rows[0].get(c), list)), None
-    )
-    if members_col:
+                edges.append(ViewEdge(str(other), str(r[centre]), related, weight(r)))
+    elif spec.kind == "sets":
+        (members,) = spec.columns
         for i, r in enumerate(rows):
-            ids = [str(x) for x in r.get(members_col) or [] if x is not None]
+            ids = [str(x) for x in r.get(members) or [] if x is not None]
             if not ids:
                 continue
-            name = _group_name(r, members_col, i)
+            label = r.get(spec.label) if spec.label else None
+            name = f"{spec.label} {label}" if label is not None else f"row {i + 1}"
             for x in ids:
                 node(x, group=name)
             # A star per row: shows the set without drawing every pair.
             edges += [ViewEdge(ids[0], x, name) for x in ids[1:]]
-        return ViewData(title, list(nodes.values()), edges)
-    id_col = "account_id" if "account_id" in cols else ("id" if "id" in cols else None)
-    if id_col is None:
-        raise NotAccountRows(
-            "this query returns neither accounts (an account_id column, or account_ids / "
-            "members lists) nor pairs (" + ", ".join("/".join(p) for p in _PAIR_COLUMNS) + ")"
-        )
-    for r in rows:
-        if r.get(id_col) is None:
-            continue
-        props = {k: v for k, v in r.items() if k != id_col}
-        n = node(r[id_col], props)
-        if isinstance(r.get("handle"), str):
-            n.label = r["handle"]
-        group = r.get("group_id")
-        if group is not None:
-            n.group = str(group)
+    else:
+        (id_col,) = spec.columns
+        for r in rows:
+            if r.get(id_col) is None:
+                continue
+            props = {k: v for k, v in r.items() if k != id_col}
+            n = node(r[id_col], props)
+            if isinstance(r.get("handle"), str):
+                n.label = r["handle"]
+            group = r.get("group_id")
+            if group is not None:
+                n.group = str(group)
     return ViewData(title, list(nodes.values()), edges)
