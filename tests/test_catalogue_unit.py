@@ -78,7 +78,8 @@ def test_bind_coerces_defaults_and_refuses() -> None:
         ("// name: q\n// description: d\n// param: x int = one [0..9]\nRETURN $x", "default"),
         ("// name: q\n// description: d\n// param: x int = 1 [0..9]\nRETURN 1", "not used"),
         (
-            "// name: q\n// description: d\n// param: x int [0..9]\n// param: x int [0..9]\nRETURN $x",
+            "// name: q\n// description: d\n// param: x int [0..9]\n"
+            "// param: x int [0..9]\nRETURN $x",
             "twice",
         ),
     ],
