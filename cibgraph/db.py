@@ -51,18 +51,19 @@ class Graph:
         *,
         timeout: float | None = None,
         limit: int | None = None,
+        retry: bool = True,
     ) -> list[dict[str, Any]]:
         """Run one query in a read-only transaction and return its rows as dicts.
 
         `limit` caps how many rows are pulled from the server (the rest are
-        discarded server-side when the result is consumed).
+        discarded server-side when the result is consumed). With `retry=False`
+        a transient failure (e.g. the server out of query memory) is raised at
+        once instead of being retried for up to 30 s, as the API wants.
         """
         params = params or {}
+        seconds = timeout or self.settings.query_timeout
 
-        # Managed transactions take their timeout from the unit of work, not a Query object.
-        @neo4j.unit_of_work(timeout=timeout or self.settings.query_timeout)
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            result = tx.run(cypher, params)
+        def pull(result: neo4j.Result) -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = []
             for record in result:
                 if limit is not None and len(rows) >= limit:
@@ -71,10 +72,18 @@ class Graph:
             result.consume()
             return rows
 
+        # Managed transactions take their timeout from the unit of work, not a Query object.
+        @neo4j.unit_of_work(timeout=seconds)
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return pull(tx.run(cypher, params))
+
         with self.driver.session(
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
-            return session.execute_read(work)
+            if retry:
+                return session.execute_read(work)
+            with session.begin_transaction(timeout=seconds) as tx:
+                return pull(tx.run(cypher, params))
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one query in a write transaction (retried on transient errors)."""

@@ -7,6 +7,7 @@
 // param: min_share float = 0.5 [0..1] : least share since the date
 // columns: account_id, share_since, interactions, interactions_since, posts
 // view: accounts account_id
+// cost: heavy
 MATCH (a:Account)-[:POSTED]->(p:Post)
 WHERE p.interactions IS NOT NULL
 WITH a, count(p) AS posts, sum(p.interactions) AS interactions,

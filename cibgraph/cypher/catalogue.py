@@ -8,6 +8,7 @@ Header lines (`//` comments before the first line of Cypher):
     // param: hashtags list[str] [1..100] : required (no default), 1 to 100 of them
     // columns: account_id, other_account_id, shared, first_at, last_at
     // view: pairs account_id other_account_id weight=shared
+    // cost: heavy
 
 A description may run over several `// description:` or indented `//   ...`
 lines. Types: str, int, float, bool, date, datetime, list[str], list[int],
@@ -20,7 +21,9 @@ and OpenAPI schema, docs and the Neo4j Browser guide.
 The contract is checked when a file is read: only the keys above; no parameter
 named like the API's or CLI's own options (`RESERVED`); every `$param` in the
 Cypher (outside comments and string literals) declared, and every declared one
-used. `// view:` says how rows are drawn as a network (see `ViewSpec`).
+used. `// view:` says how rows are drawn as a network (see `ViewSpec`);
+`// cost: heavy` marks a query that may keep the database busy (the API caps
+how many run at once).
 `tests/test_catalogue_explain.py` checks `columns` and read-only-ness against
 the real server.
 """
@@ -39,7 +42,8 @@ from typing import Any
 
 TYPES = ("str", "int", "float", "bool", "date", "datetime", "list[str]", "list[int]", "list[float]")
 NUMERIC = ("int", "float")
-HEADER_KEYS = ("name", "description", "param", "columns", "view")
+HEADER_KEYS = ("name", "description", "param", "columns", "view", "cost")
+COSTS = ("light", "heavy")
 # Names the API's routes and the CLI use for themselves (paging, output, view size).
 RESERVED = frozenset({"limit", "offset", "format", "cap", "name"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -207,6 +211,8 @@ class StoredQuery:
     columns: tuple[str, ...] = ()
     path: str = ""
     view: ViewSpec | None = None
+    # `// cost: heavy`: may keep the database busy; the API runs few at once.
+    heavy: bool = False
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -369,7 +375,12 @@ def parse_query(text: str, path: str = "<string>") -> StoredQuery:
     view = None
     if view_line is not None:
         view = _parse_view(view_line[0], f"{path}:{view_line[1]}", columns)
-    return StoredQuery(name, description, cypher, tuple(params), columns, path, view)
+    cost = " ".join(header.get("cost", ["light"])).strip()
+    if cost not in COSTS:
+        raise CatalogueError(f"{path}: '// cost: {cost}' is not one of {', '.join(COSTS)}")
+    return StoredQuery(
+        name, description, cypher, tuple(params), columns, path, view, cost == "heavy"
+    )
 
 
 def _parse_param(spec: str, path: str, lineno: int) -> Param:

@@ -11,6 +11,7 @@
 // param: item_kinds list[str] = image,text,url [1..3] : which kinds of item count (image, text, url)
 // columns: account_id, other_account_id, shared, first_at, last_at
 // view: pairs account_id other_account_id weight=shared
+// cost: heavy
 CALL () {
   MATCH (p:Post)-[:HAS_MEDIA]->(i:Image) WHERE 'image' IN $item_kinds
   OPTIONAL MATCH (i)-[nd:NEAR_DUPLICATE]-(j:Image) WHERE nd.distance <= $max_phash_distance

@@ -7,6 +7,7 @@
 // param: linked_only bool = true : only accounts with detected coordination
 // columns: created_on, account_ids, size, went_quiet_together
 // view: sets account_ids label=created_on
+// cost: heavy
 MATCH (a:Account) WHERE a.created_at IS NOT NULL AND a.stub IS NULL
   AND (NOT $linked_only OR EXISTS { (a)-[:COORDINATED_WITH]-() } OR EXISTS { (a)-[:MEMBER_OF]->() })
 WITH date(a.created_at) AS created_on, a ORDER BY a.id

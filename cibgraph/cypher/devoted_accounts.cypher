@@ -6,6 +6,7 @@
 // param: min_share float = 0.9 [0..1] : least share of posts with one of the hashtags
 // columns: account_id, handle, posts, tagged, share
 // view: accounts account_id
+// cost: heavy
 WITH [h IN $hashtags | toLower(CASE WHEN h STARTS WITH '#' THEN substring(h, 1) ELSE h END)] AS tags
 MATCH (a:Account)-[:POSTED]->(p:Post)
 WITH a, tags, count(p) AS posts,

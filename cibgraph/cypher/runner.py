@@ -71,15 +71,17 @@ def run_stored(
     limit: int | None = None,
     offset: int = 0,
     catalogue: dict[str, StoredQuery] | None = None,
+    retry: bool = True,
 ) -> QueryResult:
     """Run a stored query read-only. `total` counts all rows (up to the result cap).
 
-    `catalogue` replaces the shipped one (e.g. the API's, or a test folder's).
+    `catalogue` replaces the shipped one (e.g. the API's, or a test folder's);
+    `retry=False` raises a transient database failure at once (see `Graph.read`).
     """
     query = get_query(name, catalogue)
     params = query.bind(raw_params or {})
     cap = graph.settings.result_cap
-    rows = graph.read(query.cypher, params, limit=cap + 1)
+    rows = graph.read(query.cypher, params, limit=cap + 1, retry=retry)
     truncated = len(rows) > cap
     rows = rows[:cap]
     total = len(rows)

@@ -9,6 +9,7 @@
 // param: max_block int = 200 [2..200] : largest block of same-stem accounts compared pairwise
 // columns: account_id, other_account_id, similarity, handle, other_handle
 // view: pairs account_id other_account_id weight=similarity
+// cost: heavy
 CALL () {
   MATCH (a:Account)-[:COORDINATED_WITH]-(b:Account) WHERE a.id < b.id
   RETURN a, b

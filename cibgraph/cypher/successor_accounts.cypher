@@ -10,6 +10,7 @@
 // param: max_phash_distance int = 6 [0..64] : images this many bits apart or fewer count as the same
 // columns: account_id, predecessor_ids, shared, first_post_at
 // view: related account_id predecessor_ids weight=shared
+// cost: heavy
 CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
 MATCH (pred:Account)
 WHERE pred.last_post_at IS NOT NULL AND pred.last_post_at < data_end - duration({days: $margin_days})

@@ -7,6 +7,7 @@
 // param: margin_days int = 7 [0..3650] : ignore days this close to the last post in the graph
 // columns: went_quiet_on, account_ids, size
 // view: sets account_ids label=went_quiet_on
+// cost: heavy
 CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
 MATCH (a:Account) WHERE a.last_post_at IS NOT NULL AND a.stub IS NULL
   AND a.last_post_at < data_end - duration({days: $margin_days})
