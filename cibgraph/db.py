@@ -31,6 +31,14 @@ class Graph:
         self.settings = settings or get_settings()
         self.driver = driver or make_driver(self.settings)
         self.database = self.settings.neo4j_database
+        self._reached = False
+
+    def _reach(self) -> None:
+        """Before the first unit of work: fail at once when the server is down or refuses
+        the credentials, instead of after the driver's retries (up to a minute)."""
+        if not self._reached:
+            self.driver.verify_connectivity()
+            self._reached = True
 
     def close(self) -> None:
         self.driver.close()
@@ -60,6 +68,7 @@ class Graph:
         a transient failure (e.g. the server out of query memory) is raised at
         once instead of being retried for up to 30 s, as the API wants.
         """
+        self._reach()
         params = params or {}
         seconds = timeout or self.settings.query_timeout
 
@@ -87,6 +96,7 @@ class Graph:
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one query in a write transaction (retried on transient errors)."""
+        self._reach()
         records, _, _ = self.driver.execute_query(
             cypher,
             params or {},
@@ -112,6 +122,7 @@ class Graph:
         a second or more, far longer than the batch takes to redo. Here the
         wait is a few milliseconds, growing with each try.
         """
+        self._reach()
         for attempt in range(1, attempts + 1):
             try:
                 with self.driver.session(database=self.database) as session:
@@ -136,6 +147,7 @@ class Graph:
         self, cypher: str, batches: Iterable[list[dict[str, Any]]], param: str = "rows"
     ) -> Iterator[int]:
         """Run `cypher` once per batch (as `$rows`), each in its own transaction."""
+        self._reach()
         with self.driver.session(database=self.database) as session:
             for batch in batches:
                 if not batch:
@@ -149,6 +161,7 @@ class Graph:
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[neo4j.Session]:
+        self._reach()
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         with self.driver.session(database=self.database, default_access_mode=mode) as s:
             yield s

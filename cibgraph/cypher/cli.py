@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cibgraph.cypher.catalogue import CatalogueError, ParamError, load_catalogue
-from cibgraph.cypher.runner import UnknownQuery, format_rows, run_stored
+from cibgraph.cypher.runner import UnknownQuery, format_rows, get_query, run_stored
 
 
 def register(app: typer.Typer) -> None:
@@ -80,14 +80,16 @@ def query(
         typer.secho(f"Error: unknown format {fmt!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     try:
-        with Graph() as graph:
-            result = run_stored(graph, name, raw, limit=limit, offset=offset)
+        # Checked before connecting: a bad value is refused even with no server around.
+        get_query(name).bind(raw)
     except UnknownQuery as e:
         typer.secho(f"Error: no stored query named {name!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from e
     except ParamError as e:
         typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from e
+    with Graph() as graph:
+        result = run_stored(graph, name, raw, limit=limit, offset=offset)
     if fmt == "table":
         table = Table(*(result.rows[0].keys() if result.rows else ["(no rows)"]))
         for r in result.rows:
