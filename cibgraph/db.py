@@ -65,8 +65,10 @@ class Graph:
 
         `limit` caps how many rows are pulled from the server (the rest are
         discarded server-side when the result is consumed). With `retry=False`
-        a transient failure (e.g. the server out of query memory) is raised at
-        once instead of being retried for up to 30 s, as the API wants.
+        the query runs as one auto-commit transaction (still read routed, same
+        timeout) and a transient failure (e.g. the server out of query memory)
+        is raised at once instead of being retried for up to 30 s, as the API
+        wants.
         """
         self._reach()
         params = params or {}
@@ -91,8 +93,8 @@ class Graph:
         ) as session:
             if retry:
                 return session.execute_read(work)
-            with session.begin_transaction(timeout=seconds) as tx:
-                return pull(tx.run(cypher, params))
+            # One auto-commit transaction: a single round trip, nothing to retry or roll back.
+            return pull(session.run(neo4j.Query(cypher, timeout=seconds), params))
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one query in a write transaction (retried on transient errors)."""

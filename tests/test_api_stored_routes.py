@@ -88,3 +88,12 @@ def test_the_own_route_and_the_generic_one_agree(graph, tmp_path: Path) -> None:
         bad = c.get("/queries/coordinated_pairs?min_weight=-1", headers=R)
         assert bad.status_code == 422 and "outside [0..1000000]" in bad.json()["error"]
         assert c.get("/queries/nothing_like_it", headers=R).status_code == 404
+
+
+def test_unretried_reads_are_still_read_only(graph) -> None:  # type: ignore[no-untyped-def]
+    from neo4j.exceptions import ClientError
+
+    assert graph.read("RETURN 1 AS one", retry=False) == [{"one": 1}]
+    with pytest.raises(ClientError):
+        graph.read("CREATE (n:Account {id: 'w:1'}) RETURN n.id AS id", retry=False)
+    assert graph.read("MATCH (n:Account {id: 'w:1'}) RETURN n") == []

@@ -65,6 +65,10 @@ def test_bind_coerces_defaults_and_refuses() -> None:
         q.bind({"group_id": "g", "cypher": "MATCH (n) DETACH DELETE n"})
     with pytest.raises(ParamError, match="min_posts"):
         q.bind({"min_posts": True, "group_id": "g"})
+    # Neo4j holds offsets up to ±18:00 only (found by fuzzing the API).
+    assert q.bind({"group_id": "g", "since": "2020-05-01T10:00:00-18:00"})["since"].tzinfo
+    with pytest.raises(ParamError, match="since.*18:00"):
+        q.bind({"group_id": "g", "since": "2903-09-24T20:50:53.958003+22:45"})
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -54,6 +54,7 @@ _PARAM = re.compile(
     rf"(?:\s*\[(?P<lo>{_NUM})?\.\.(?P<hi>{_NUM})?\])?"
     r"(?:\s+:\s+(?P<help>.*))?$"
 )
+_MAX_UTC_OFFSET = timedelta(hours=18)
 _DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
@@ -74,7 +75,12 @@ def _parse_datetime(text: str) -> datetime:
         value = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as e:
         raise ValueError(f"{text!r} is not an ISO 8601 date-time") from e
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not value.tzinfo:
+        return value.replace(tzinfo=UTC)
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > _MAX_UTC_OFFSET:
+        raise ValueError(f"{text!r} has a UTC offset beyond ±18:00, which Neo4j cannot hold")
+    return value
 
 
 def _parse_bool(text: str) -> bool:
