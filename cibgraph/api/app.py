@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -34,6 +35,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on anyio's thread pool; its size is a knob because each request
+        # holds the GIL to decode Bolt and encode JSON (8 and 40 measured alike, docs/api.md).
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         if app.state.graph is not None:
             app.state.graph.close()

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
 from cibgraph.api.deps import get_graph, get_settings
@@ -103,6 +104,15 @@ def queries_zip(request: Request) -> Response:
     )
 
 
+class FastJSON(Response):
+    """JSON by orjson: several times faster than `json` on a page of rows."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_NON_STR_KEYS)
+
+
 def _raw_params(request: Request, query: StoredQuery) -> dict[str, Any]:
     known = {p.name for p in query.params}
     raw: dict[str, Any] = {}
@@ -116,12 +126,12 @@ def _raw_params(request: Request, query: StoredQuery) -> dict[str, Any]:
     return raw
 
 
-def _run(request: Request, query: StoredQuery, limit: int, offset: int) -> JSONResponse:
+def _run(request: Request, query: StoredQuery, limit: int, offset: int) -> FastJSON:
     settings = get_settings(request)
     raw = _raw_params(request, query)
     cat = catalogue(request)
 
-    def run() -> JSONResponse:
+    def run() -> FastJSON:
         result = run_stored(
             get_graph(request),
             query.name,
@@ -141,7 +151,7 @@ def _run(request: Request, query: StoredQuery, limit: int, offset: int) -> JSONR
             "offset": result.offset,
             "truncated": result.truncated,
         }
-        return JSONResponse(body)
+        return FastJSON(body)
 
     if not query.heavy:
         return run()
