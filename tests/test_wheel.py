@@ -57,8 +57,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", dist, REPO])
     (wheel,) = dist.glob("cibgraph-*.whl")
     WHEELHOUSE.mkdir(parents=True, exist_ok=True)
+    # pip download keeps a copy of the wheel and would reuse it, stale, next time.
+    for old in WHEELHOUSE.glob("cibgraph-*.whl"):
+        old.unlink()
     # Fetches only what the wheelhouse lacks.
     _run([sys.executable, "-m", "pip", "download", "-q", "-d", WHEELHOUSE, wheel])
+    for copy in WHEELHOUSE.glob("cibgraph-*.whl"):
+        copy.unlink()
     env_dir = tmp / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
     py = env_dir / "bin" / "python"
