@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from _serve_support import READER_KEY, api_settings, seed
+from _serve_support import READER_KEY, api_settings, live_server, seed
 
 from cibgraph.api.app import create_app
 from cibgraph.db import Graph
@@ -35,20 +31,8 @@ def live_api(neo4j_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
     wipe(graph)
     seed(graph)
     app_settings = api_settings(neo4j_server).model_copy(update={"query_timeout": 10.0})
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(app_settings), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(30)
+    with live_server(create_app(app_settings)) as base:
+        yield base
     graph.close()
 
 

@@ -8,7 +8,6 @@ timeout, never 500, while `/groups` keeps answering.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -17,8 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from _serve_support import READER_KEY, api_settings, seed
+from _serve_support import READER_KEY, api_settings, live_server, seed
 
 from cibgraph.api.app import create_app
 from cibgraph.cypher.catalogue import load_catalogue
@@ -45,21 +43,8 @@ def server(graph) -> Iterator[str]:  # type: ignore[no-untyped-def]
     settings = api_settings(graph.settings).model_copy(
         update={"query_timeout": TIMEOUT, "heavy_per_key": 2, "heavy_total": 3}
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    yield base
-    srv.should_exit = True
-    thread.join(30)
+    with live_server(create_app(settings)) as base:
+        yield base
 
 
 def _timed(url: str, params: dict[str, Any]) -> tuple[int, float, httpx.Response]:

@@ -88,6 +88,8 @@ def test_the_own_route_and_the_generic_one_agree(graph, tmp_path: Path) -> None:
         bad = c.get("/queries/coordinated_pairs?min_weight=-1", headers=R)
         assert bad.status_code == 422 and "outside [0..1000000]" in bad.json()["error"]
         assert c.get("/queries/nothing_like_it", headers=R).status_code == 404
+        huge = c.get("/queries/coordinated_pairs?offset=541097461895064901910528", headers=R)
+        assert huge.status_code == 422 and "offset" in huge.json()["error"]
 
 
 def test_unretried_reads_are_still_read_only(graph) -> None:  # type: ignore[no-untyped-def]

@@ -30,6 +30,8 @@ router = APIRouter(tags=["queries"], dependencies=[Depends(reader)])
 PAGING = {"limit", "offset"}
 LIMIT_HELP = "Rows per page (at most the result cap)."
 OFFSET_HELP = "Rows to skip."
+# Far beyond any result cap, and within what JSON numbers hold exactly (found by fuzzing).
+MAX_PAGING = 1_000_000_000
 
 
 class ParamInfo(BaseModel):
@@ -187,8 +189,8 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
 def run_query(
     name: str,
     request: Request,
-    limit: int = Query(100, ge=1, description=LIMIT_HELP),
-    offset: int = Query(0, ge=0, description=OFFSET_HELP),
+    limit: int = Query(100, ge=1, le=MAX_PAGING, description=LIMIT_HELP),
+    offset: int = Query(0, ge=0, le=MAX_PAGING, description=OFFSET_HELP),
 ) -> Response:
     cat = catalogue(request)
     if name not in cat:
@@ -277,8 +279,8 @@ def catalogue_router(cat: dict[str, StoredQuery]) -> APIRouter:
 def _endpoint(q: StoredQuery) -> Any:
     def endpoint(
         request: Request,
-        limit: int = Query(100, ge=1, description=LIMIT_HELP),
-        offset: int = Query(0, ge=0, description=OFFSET_HELP),
+        limit: int = Query(100, ge=1, le=MAX_PAGING, description=LIMIT_HELP),
+        offset: int = Query(0, ge=0, le=MAX_PAGING, description=OFFSET_HELP),
     ) -> Response:
         return _run(request, q, limit, offset)
 
