@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import psutil
 
 from cibgraph.cypher.catalogue import load_catalogue
 from cibgraph.cypher.runner import run_stored
@@ -62,6 +63,14 @@ class Result:
     error_samples: list[str] = field(default_factory=list)
     seconds: float = 0.0
     client_cpu: float = 0.0  # CPU seconds the benchmark process itself used
+    server_cpu: float | None = None  # CPU seconds the API server's processes used
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        """CPU the side serving the query spent per answer: the API server's processes,
+        or for the driver the benchmark process (it is the driver's client)."""
+        cpu = self.server_cpu if self.server_cpu is not None else self.client_cpu
+        return cpu / len(self.latencies) * 1000 if self.latencies else None
 
     def error(self, text: str) -> None:
         self.errors += 1
@@ -84,6 +93,7 @@ class Result:
             f"{self.name:<42} {len(self.latencies):>7} ok {self.errors:>4} err "
             f"{self.throughput:>8.1f} req/s  p50 {self.pct(50):>7.1f} ms  "
             f"p95 {self.pct(95):>7.1f} ms  bench CPU {self.client_cpu / self.seconds:>4.0%}"
+            f"  serving CPU/request {self.cpu_ms_per_request or float('nan'):>6.2f} ms"
         )
 
 
@@ -158,6 +168,8 @@ def start_api(key: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         env=env,
     )
@@ -212,20 +224,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     port = free_port()
     api = start_api(key, port, args.workers)
     base = f"http://127.0.0.1:{port}"
+    server = psutil.Process(api.pid)
+
+    def server_cpu() -> float:
+        procs = [server, *server.children(recursive=True)]
+        return sum(sum(p.cpu_times()[:2]) for p in procs if p.is_running())
+
+    def measured(url: str, name: str) -> Result:
+        before = server_cpu()
+        res = asyncio.run(drive(url, key, args.clients, args.seconds, name))
+        res.server_cpu = server_cpu() - before
+        return res
+
     try:
         results = [
-            asyncio.run(
-                drive(f"{base}/groups", key, args.clients, args.seconds, "API GET /groups")
-            ),
-            asyncio.run(
-                drive(
-                    f"{base}/queries/{args.query}?limit=100",
-                    key,
-                    args.clients,
-                    args.seconds,
-                    f"API GET /queries/{args.query}",
-                )
-            ),
+            measured(f"{base}/groups", "API GET /groups"),
+            measured(f"{base}/queries/{args.query}?limit=100", f"API GET /queries/{args.query}"),
         ]
     finally:
         api.terminate()
@@ -242,6 +256,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "throughput_api_over_driver": api_q.throughput / drv.throughput if drv.throughput else None,
         "p50_api_over_driver": api_q.pct(50) / drv.pct(50) if drv.latencies else None,
         "p95_api_over_driver": api_q.pct(95) / drv.pct(95) if drv.latencies else None,
+        # On a shared machine throughput follows each side's share of the CPU; this does not.
+        "cpu_per_request_api_over_driver": (
+            api_q.cpu_ms_per_request / drv.cpu_ms_per_request
+            if api_q.cpu_ms_per_request and drv.cpu_ms_per_request
+            else None
+        ),
     }
     print(
         "Same stored query, API vs driver: "
@@ -261,6 +281,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "throughput": r.throughput,
                 "p50_ms": r.pct(50),
                 "p95_ms": r.pct(95),
+                "serving_cpu_ms_per_request": r.cpu_ms_per_request,
             }
             for r in results
         ],

@@ -31,6 +31,14 @@ class Graph:
         self.settings = settings or get_settings()
         self.driver = driver or make_driver(self.settings)
         self.database = self.settings.neo4j_database
+        self._reached = False
+
+    def _reach(self) -> None:
+        """Before the first unit of work: fail at once when the server is down or refuses
+        the credentials, instead of after the driver's retries (up to a minute)."""
+        if not self._reached:
+            self.driver.verify_connectivity()
+            self._reached = True
 
     def close(self) -> None:
         self.driver.close()
@@ -51,18 +59,22 @@ class Graph:
         *,
         timeout: float | None = None,
         limit: int | None = None,
+        retry: bool = True,
     ) -> list[dict[str, Any]]:
         """Run one query in a read-only transaction and return its rows as dicts.
 
         `limit` caps how many rows are pulled from the server (the rest are
-        discarded server-side when the result is consumed).
+        discarded server-side when the result is consumed). With `retry=False`
+        the query runs as one auto-commit transaction (still read routed, same
+        timeout) and a transient failure (e.g. the server out of query memory)
+        is raised at once instead of being retried for up to 30 s, as the API
+        wants.
         """
+        self._reach()
         params = params or {}
+        seconds = timeout or self.settings.query_timeout
 
-        # Managed transactions take their timeout from the unit of work, not a Query object.
-        @neo4j.unit_of_work(timeout=timeout or self.settings.query_timeout)
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            result = tx.run(cypher, params)
+        def pull(result: neo4j.Result) -> list[dict[str, Any]]:
             rows: list[dict[str, Any]] = []
             for record in result:
                 if limit is not None and len(rows) >= limit:
@@ -71,13 +83,22 @@ class Graph:
             result.consume()
             return rows
 
+        # Managed transactions take their timeout from the unit of work, not a Query object.
+        @neo4j.unit_of_work(timeout=seconds)
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            return pull(tx.run(cypher, params))
+
         with self.driver.session(
             database=self.database, default_access_mode=neo4j.READ_ACCESS
         ) as session:
-            return session.execute_read(work)
+            if retry:
+                return session.execute_read(work)
+            # One auto-commit transaction: a single round trip, nothing to retry or roll back.
+            return pull(session.run(neo4j.Query(cypher, timeout=seconds), params))
 
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run one query in a write transaction (retried on transient errors)."""
+        self._reach()
         records, _, _ = self.driver.execute_query(
             cypher,
             params or {},
@@ -103,6 +124,7 @@ class Graph:
         a second or more, far longer than the batch takes to redo. Here the
         wait is a few milliseconds, growing with each try.
         """
+        self._reach()
         for attempt in range(1, attempts + 1):
             try:
                 with self.driver.session(database=self.database) as session:
@@ -127,6 +149,7 @@ class Graph:
         self, cypher: str, batches: Iterable[list[dict[str, Any]]], param: str = "rows"
     ) -> Iterator[int]:
         """Run `cypher` once per batch (as `$rows`), each in its own transaction."""
+        self._reach()
         with self.driver.session(database=self.database) as session:
             for batch in batches:
                 if not batch:
@@ -140,6 +163,7 @@ class Graph:
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[neo4j.Session]:
+        self._reach()
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         with self.driver.session(database=self.database, default_access_mode=mode) as s:
             yield s

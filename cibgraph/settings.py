@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # Queries and API.
     query_timeout: float = Field(30.0, validation_alias="CIBGRAPH_QUERY_TIMEOUT")
     result_cap: int = Field(10_000, validation_alias="CIBGRAPH_RESULT_CAP")
+    # Stored queries marked `// cost: heavy` running at once, per API key and in all.
+    heavy_per_key: int = Field(2, ge=1, validation_alias="CIBGRAPH_HEAVY_PER_KEY")
+    heavy_total: int = Field(3, ge=1, validation_alias="CIBGRAPH_HEAVY_TOTAL")
+    # Threads serving the API's blocking endpoints (the driver is sync); anyio's default.
+    api_threads: int = Field(40, ge=1, validation_alias="CIBGRAPH_API_THREADS")
     api_host: str = Field("127.0.0.1", validation_alias="CIBGRAPH_API_HOST")
     api_port: int = Field(8000, validation_alias="CIBGRAPH_API_PORT")
     # "key:role[:name],..." with role reader, analyst or admin; the name signs verdicts.

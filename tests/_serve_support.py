@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,8 +82,9 @@ def seed(graph: Any) -> None:
 
 PAIRS_QUERY = """// name: coordinated_pairs
 // description: Account pairs linked by coordination, strongest first.
-// param: min_weight int = 1 : smallest weight to show
+// param: min_weight int = 1 [0..1000000] : smallest weight to show
 // columns: account_id, other_account_id, weight
+// view: pairs account_id other_account_id weight=weight
 MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account)
 WHERE c.weight >= $min_weight
 RETURN a.id AS account_id, b.id AS other_account_id, c.weight AS weight
@@ -128,3 +134,24 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@contextmanager
+def live_server(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
+    """The app under a real uvicorn server on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

@@ -7,16 +7,13 @@ to make sure our own pages never add to them.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from _serve_support import ARGS, CHROMIUM
+from _serve_support import ARGS, CHROMIUM, live_server
 
 from cibgraph.cypher.catalogue import load_catalogue
 
@@ -25,24 +22,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture()
 def api_url(neo4j_server) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
     from cibgraph.api.app import create_app
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(neo4j_server), host="127.0.0.1", port=port, log_level="warning")
-    )
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://localhost:{port}"
-    server.should_exit = True
-    t.join(10)
+    with live_server(create_app(neo4j_server), host="localhost") as base:
+        yield base
 
 
 def test_play_guide_in_neo4j_browser(neo4j_server, api_url: str) -> None:  # type: ignore[no-untyped-def]

@@ -65,7 +65,7 @@ def test_start_without_password_fails_before_anything_starts(tmp_path: Path) -> 
         cwd=tmp_path,
         timeout=60,
     )
-    assert proc.returncode == 1
+    assert proc.returncode == 2  # a settings error, like every command's
     assert "NEO4J_PASSWORD is not set" in proc.stderr
     assert not (tmp_path / "neo4j").exists()  # nothing was installed or started
 

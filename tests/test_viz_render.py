@@ -140,3 +140,22 @@ def test_long_item_labels_are_cut_with_the_whole_text_in_the_tooltip() -> None:
     assert by_id["x:1"]["label"] == "a_very_long_account_handle_kept_whole"
     assert by_id["i:1"]["label"] == long[:23] + "…"
     assert dict(by_id["i:1"]["tooltip"])["label"] == long
+
+
+def test_a_declared_view_draws_without_guessing() -> None:
+    from cibgraph.cypher.catalogue import ViewSpec
+
+    rows = [{"src": "a", "dst": "b", "n": 4}, {"src": "a", "dst": "c", "n": 2}]
+    with pytest.raises(ValueError, match="neither accounts"):
+        rows_to_view("x", rows)
+    pairs = rows_to_view("x", rows, ViewSpec("pairs", ("src", "dst"), weight="n"))
+    assert [(e.source, e.target, e.value) for e in pairs.edges] == [
+        ("a", "b", 4.0),
+        ("a", "c", 2.0),
+    ]
+    sets = rows_to_view(
+        "s", [{"day": "d1", "ids": ["a", "b"]}], ViewSpec("sets", ("ids",), label="day")
+    )
+    assert {n.group for n in sets.nodes} == {"day d1"}
+    with pytest.raises(ValueError, match="no column 'other'"):
+        rows_to_view("x", rows, ViewSpec("pairs", ("src", "other")))

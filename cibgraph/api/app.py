@@ -11,11 +11,13 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from cibgraph import __version__
 from cibgraph.api import errors
+from cibgraph.api.limits import HeavySlots
 from cibgraph.api.routers import accounts, admin, groups, guide, health, queries, views
 from cibgraph.api.security import HEADER, parse_keys
 from cibgraph.cypher.catalogue import StoredQuery, load_catalogue
@@ -33,6 +35,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints run on anyio's thread pool; its size is a knob because each request
+        # holds the GIL to decode Bolt and encode JSON (8 and 40 measured alike, docs/api.md).
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         if app.state.graph is not None:
             app.state.graph.close()
@@ -51,6 +56,9 @@ def create_app(
     app.state.api_keys = parse_keys(settings.api_keys)
     app.state.catalogue = load_catalogue() if catalogue is None else catalogue
     app.state.guide_origins = guide.browser_origins(settings.browser_url)
+    app.state.heavy_slots = HeavySlots(
+        settings.heavy_per_key, settings.heavy_total, retry_after=errors.RETRY_AFTER
+    )
     if not app.state.api_keys:
         log.warning("CIBGRAPH_API_KEYS is empty: every data endpoint will answer 401")
 
@@ -63,6 +71,8 @@ def create_app(
             allow_headers=[HEADER, "Content-Type"],
         )
     errors.install(app)
+    # Before the generic `/queries/{name}`, so each query's own route answers for it.
+    app.include_router(queries.catalogue_router(app.state.catalogue))
     for r in (health, queries, groups, accounts, views, guide, admin):
         app.include_router(r.router)
     return app

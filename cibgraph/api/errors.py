@@ -7,9 +7,17 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import (
+    AuthError,
+    ClientError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from cibgraph.api.limits import Busy
 from cibgraph.cypher.catalogue import ParamError
 from cibgraph.cypher.runner import UnknownQuery
 from cibgraph.viz.data import NotFound
@@ -18,8 +26,20 @@ from cibgraph.viz.render import NotAccountRows
 log = logging.getLogger("cibgraph.api")
 
 
+# Neo4j codes meaning "the server could not afford this query now", not "the query is wrong".
+_OVERLOAD = ("MemoryPoolOutOfMemoryError", "TransactionMemoryLimit", "OutOfMemory")
+_TIMEOUT = ("TransactionTimedOut",)
+RETRY_AFTER = 10
+
+
 def _json(status: int, message: str, **extra: object) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status)
+
+
+def _retry_later(message: str, seconds: int = RETRY_AFTER) -> JSONResponse:
+    resp = _json(503, message)
+    resp.headers["Retry-After"] = str(seconds)
+    return resp
 
 
 def install(app: FastAPI) -> None:
@@ -66,11 +86,27 @@ def install(app: FastAPI) -> None:
         log.error("Neo4j refused the configured credentials")
         return _json(503, "the API could not authenticate to Neo4j; check its settings")
 
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        return _retry_later(str(exc), exc.retry_after)
+
     @app.exception_handler(Neo4jError)
-    async def db_error(_: Request, exc: Neo4jError) -> JSONResponse:
+    async def db_error(request: Request, exc: Neo4jError) -> JSONResponse:
         code = exc.code or ""
-        if "TransactionTimedOut" in code or "TransactionTimedOutClientConfiguration" in code:
-            return _json(504, "the query ran longer than the configured timeout")
+        if any(c in code for c in _TIMEOUT):
+            limit = request.app.state.settings.query_timeout
+            return _retry_later(
+                f"the query ran longer than the {limit:g} s timeout and was stopped; "
+                "narrow its parameters or retry later"
+            )
+        if any(c in code for c in _OVERLOAD):
+            log.warning("Neo4j out of query memory (%s)", code)
+            return _retry_later(
+                "the database has no memory to spare for this query now; "
+                "narrow its parameters or retry later"
+            )
+        if isinstance(exc, TransientError):
+            return _retry_later(f"the database is briefly unable to answer ({code}); retry")
         # Callers never send Cypher, so any other refusal is the server's fault.
         log.error("Neo4j error %s", code)
         kind = "refused the query" if isinstance(exc, ClientError) else "failed"

@@ -3,9 +3,11 @@
 //   the interactions (likes + comments + shares) received by the account's posts that went to
 //   posts published since `since`.
 // param: since datetime : the date (ISO 8601) from which to count
-// param: min_interactions int = 100 : least total interactions
-// param: min_share float = 0.5 : least share since the date
+// param: min_interactions int = 100 [0..1000000000] : least total interactions
+// param: min_share float = 0.5 [0..1] : least share since the date
 // columns: account_id, share_since, interactions, interactions_since, posts
+// view: accounts account_id
+// cost: heavy
 MATCH (a:Account)-[:POSTED]->(p:Post)
 WHERE p.interactions IS NOT NULL
 WITH a, count(p) AS posts, sum(p.interactions) AS interactions,

@@ -2,8 +2,9 @@
 // description: Accounts whose profile photo is a picture known from elsewhere (a reference image):
 //   the same image, or a near duplicate within `max_phash_distance` bits (from the NEAR_DUPLICATE
 //   relationships written by `cibgraph detect`; before it ran, only exact copies).
-// param: max_phash_distance int = 6 : largest Hamming distance between the two perceptual hashes
+// param: max_phash_distance int = 6 [0..64] : largest Hamming distance between the two perceptual hashes
 // columns: account_id, source, distance, reference_id
+// view: accounts account_id
 MATCH (r:ReferenceImage)-[:DEPICTS]->(ri:Image)
 CALL (ri) {
   MATCH (a:Account)-[:HAS_PROFILE_IMAGE]->(ri)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cibgraph.cypher.catalogue import CatalogueError, ParamError, load_catalogue
-from cibgraph.cypher.runner import UnknownQuery, format_rows, run_stored
+from cibgraph.cypher.runner import UnknownQuery, format_rows, get_query, run_stored
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +36,8 @@ def list_queries(as_json: bool = typer.Option(False, "--json", help="Print JSON.
                         "type": p.type,
                         "default": p.default_text,
                         "required": p.required,
+                        "minimum": p.minimum,
+                        "maximum": p.maximum,
                         "help": p.help,
                     }
                     for p in q.params
@@ -48,7 +50,9 @@ def list_queries(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     table = Table("query", "parameters", "description", show_lines=True)
     for q in catalogue.values():
         params = "\n".join(
-            f"{p.name}: {p.type}" + (" (required)" if p.required else f" = {p.default_text}")
+            f"{p.name}: {p.type}"
+            + (" (required)" if p.required else f" = {p.default_text}")
+            + (f" {p.bounds_text}" if p.bounds_text else "")
             for p in q.params
         )
         table.add_row(q.name, params, q.description)
@@ -76,14 +80,16 @@ def query(
         typer.secho(f"Error: unknown format {fmt!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2)
     try:
-        with Graph() as graph:
-            result = run_stored(graph, name, raw, limit=limit, offset=offset)
+        # Checked before connecting: a bad value is refused even with no server around.
+        get_query(name).bind(raw)
     except UnknownQuery as e:
         typer.secho(f"Error: no stored query named {name!r}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from e
     except ParamError as e:
         typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from e
+    with Graph() as graph:
+        result = run_stored(graph, name, raw, limit=limit, offset=offset)
     if fmt == "table":
         table = Table(*(result.rows[0].keys() if result.rows else ["(no rows)"]))
         for r in result.rows:

@@ -6,10 +6,12 @@
 //   so that only posts in the same or the next bucket are compared: the work grows with the
 //   pairs that really fall in the window, not with the square of an item's sharers. Empty
 //   until `cibgraph detect` has run.
-// param: window_seconds int = 60 : largest gap between the two posts, in seconds
-// param: min_shared int = 2 : least number of distinct shared items
-// param: item_kinds list[str] = image,text,url : which kinds of item count (image, text, url)
+// param: window_seconds int = 60 [1..86400] : largest gap between the two posts, in seconds
+// param: min_shared int = 2 [1..1000000] : least number of distinct shared items
+// param: item_kinds list[str] = image,text,url [1..3] : which kinds of item count (image, text, url)
 // columns: account_id, other_account_id, shared, first_at, last_at
+// view: pairs account_id other_account_id weight=shared
+// cost: heavy
 MATCH (it:Item) WHERE it.kind IN $item_kinds
 MATCH (a:Account)-[:POSTED]->(p:Post)-[:CARRIES]->(it)
 WITH it.key AS item, a.id AS account, p.posted_at.epochSeconds AS t

@@ -2,9 +2,10 @@
 // description: The groups written by `cibgraph detect` (communities of the weighted coordination
 //   graph), strongest first, with their members, score, the signals behind the score and a
 //   plain-language explanation. Empty until `cibgraph detect` has run.
-// param: min_size int = 2 : least number of members
-// param: min_score float = 0.0 : least group score
+// param: min_size int = 2 [1..1000000] : least number of members
+// param: min_score float = 0.0 [0..1000000] : least group score
 // columns: group_id, members, size, score, signals, explanation
+// view: sets members label=group_id
 MATCH (g:Group)<-[:MEMBER_OF]-(a:Account)
 WITH g, a ORDER BY a.id
 WITH g, collect(a.id) AS members

@@ -3,9 +3,11 @@
 //   quiet (last post) on one same day. With `linked_only` (the default) only accounts that
 //   `cibgraph detect` linked (COORDINATED_WITH or a group) are considered, since on a large
 //   platform many unrelated accounts are created every day; set it false for raw cohorts.
-// param: min_size int = 3 : least number of accounts created that day
+// param: min_size int = 3 [2..1000000] : least number of accounts created that day
 // param: linked_only bool = true : only accounts with detected coordination
 // columns: created_on, account_ids, size, went_quiet_together
+// view: sets account_ids label=created_on
+// cost: heavy
 MATCH (a:Account) WHERE a.created_at IS NOT NULL AND a.stub IS NULL
   AND (NOT $linked_only OR EXISTS { (a)-[:COORDINATED_WITH]-() } OR EXISTS { (a)-[:MEMBER_OF]->() })
 WITH date(a.created_at) AS created_on, a ORDER BY a.id

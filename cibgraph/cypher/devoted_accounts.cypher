@@ -1,10 +1,12 @@
 // name: devoted_accounts
 // description: Hyper-devoted accounts: accounts with at least `min_posts` posts of which at
 //   least `min_share` carry one of the given hashtags (compared lower case, without `#`).
-// param: hashtags list[str] : the campaign's hashtags
-// param: min_posts int = 20 : least number of posts
-// param: min_share float = 0.9 : least share of posts with one of the hashtags
-// columns: account_id, posts, tagged, share
+// param: hashtags list[str] [1..200] : the campaign's hashtags
+// param: min_posts int = 20 [1..1000000] : least number of posts
+// param: min_share float = 0.9 [0..1] : least share of posts with one of the hashtags
+// columns: account_id, handle, posts, tagged, share
+// view: accounts account_id
+// cost: heavy
 WITH [h IN $hashtags | toLower(CASE WHEN h STARTS WITH '#' THEN substring(h, 1) ELSE h END)] AS tags
 MATCH (a:Account)-[:POSTED]->(p:Post)
 WITH a, tags, count(p) AS posts,

@@ -2,8 +2,9 @@
 // description: Why a group's members are linked: the shared items its score counted (image
 //   clusters, near-identical captions, URLs, commented posts: the group's EVIDENCE items), with
 //   each member's posts of the item and their times, most members and closest-timed first.
-// param: group_id str : the group's id (see coordinated_groups)
+// param: group_id str [1..200] : the group's id (see coordinated_groups)
 // columns: item, kind, preview, sharers, accounts, posts, spread_seconds
+// view: sets accounts label=item
 MATCH (g:Group {id: $group_id})-[:EVIDENCE]->(it:Item)
 CALL (g, it) {
   MATCH (g)<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(p:Post)-[:CARRIES]->(it)

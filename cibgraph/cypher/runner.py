@@ -11,7 +11,7 @@ from typing import Any
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Duration, Time
 
-from cibgraph.cypher.catalogue import StoredQuery, load_catalogue
+from cibgraph.cypher.catalogue import StoredQuery, ViewSpec, load_catalogue
 from cibgraph.db import Graph
 
 
@@ -60,6 +60,7 @@ class QueryResult:
     limit: int | None
     offset: int
     truncated: bool
+    view: ViewSpec | None = None  # how the rows are drawn (the query's `// view:` line)
 
 
 def run_stored(
@@ -70,21 +71,23 @@ def run_stored(
     limit: int | None = None,
     offset: int = 0,
     catalogue: dict[str, StoredQuery] | None = None,
+    retry: bool = True,
 ) -> QueryResult:
     """Run a stored query read-only. `total` counts all rows (up to the result cap).
 
-    `catalogue` replaces the shipped one (e.g. the API's, or a test folder's).
+    `catalogue` replaces the shipped one (e.g. the API's, or a test folder's);
+    `retry=False` raises a transient database failure at once (see `Graph.read`).
     """
     query = get_query(name, catalogue)
     params = query.bind(raw_params or {})
     cap = graph.settings.result_cap
-    rows = graph.read(query.cypher, params, limit=cap + 1)
+    rows = graph.read(query.cypher, params, limit=cap + 1, retry=retry)
     truncated = len(rows) > cap
     rows = rows[:cap]
     total = len(rows)
     page = rows[offset : offset + limit] if limit is not None else rows[offset:]
     return QueryResult(
-        name, params, [to_jsonable(r) for r in page], total, limit, offset, truncated
+        name, params, [to_jsonable(r) for r in page], total, limit, offset, truncated, query.view
     )
 
 

@@ -4,10 +4,12 @@
 //   detect` linked (COORDINATED_WITH or the same group) are compared; otherwise every pair of
 //   accounts whose handles have the same letters once digits and separators are removed
 //   (blocks larger than `max_block` are skipped: such stems are common names).
-// param: min_similarity float = 0.7 : least similarity, 0..1
+// param: min_similarity float = 0.7 [0.5..1] : least similarity (below 0.5 nearly every pair is chance, and the most costly)
 // param: linked_only bool = true : only compare accounts with detected coordination
-// param: max_block int = 200 : largest block of same-stem accounts compared pairwise
-// columns: account_id, other_account_id, similarity
+// param: max_block int = 200 [2..200] : largest block of same-stem accounts compared pairwise
+// columns: account_id, other_account_id, similarity, handle, other_handle
+// view: pairs account_id other_account_id weight=similarity
+// cost: heavy
 CALL () {
   MATCH (a:Account)-[:COORDINATED_WITH]-(b:Account) WHERE a.id < b.id
   RETURN a, b

@@ -5,14 +5,15 @@
 //   (items at most `max_sharers` accounts ever posted, so widely shared memes link no one).
 //   The score adds 1/(sharers - 1) per item, as the coordination score does: a picture only the
 //   two accounts ever posted counts 1, one that ten accounts posted counts 1/9.
-// param: min_shared int = 3 : least items shared with a predecessor (two can be chance: common captions)
-// param: max_gap_days int = 60 : longest gap between the predecessor's last and the successor's first post
-// param: max_sharers int = 20 : items posted by more accounts are too common to count
-// param: margin_days int = 7 : a predecessor's last post must be this long before the end of the data
-// param: early_days int = 90 : only the successor's posts in its first this many days count
-// param: min_score float = 1.0 : least score against one predecessor
+// param: min_shared int = 3 [1..1000] : least items shared with a predecessor (two can be chance: common captions)
+// param: max_gap_days int = 60 [1..3650] : longest gap between the predecessor's last and the successor's first post
+// param: max_sharers int = 20 [2..1000] : items posted by more accounts are too common to count
+// param: margin_days int = 7 [0..3650] : a predecessor's last post must be this long before the end of the data
+// param: early_days int = 90 [1..3650] : only the successor's posts in its first this many days count
+// param: min_score float = 1.0 [0..1000000] : least score against one predecessor
 // columns: account_id, predecessor_ids, shared, score, first_post_at
-// one look-up per distinct item, however many predecessors posted it
+// view: related account_id predecessor_ids weight=score
+// cost: heavy
 CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
 MATCH (pred:Account)
 WHERE pred.last_post_at IS NOT NULL AND pred.last_post_at < data_end - duration({days: $margin_days})

@@ -4,7 +4,8 @@
 //   the number of ads and the total spend (see `currencies`: amounts are summed as given).
 //   Only disclaimers count: an Ad Library ad without one (its page standing in as sponsor) and
 //   CrowdTangle branded content are not "paid for by" statements.
-// columns: sponsor, account_ids, ads, spend, currencies
+// columns: sponsor, name_norm, account_ids, ads, spend, currencies
+// view: sets account_ids label=sponsor
 MATCH (s:Sponsor)<-[:SPONSORED_BY]-(ad:Ad)
 WHERE NOT coalesce(s.registered, false)
   AND coalesce(ad.sponsor_from, '') <> 'page' AND coalesce(ad.kind, '') <> 'branded_content'

@@ -5,11 +5,13 @@
 //   collection). With `linked_only` (the default) only accounts that `cibgraph detect` linked
 //   are considered, and blocks form within each detected group (accounts linked to no group
 //   form one pool); set it false for raw blocks over every account.
-// param: min_size int = 3 : least number of accounts going quiet that day
+// param: min_size int = 3 [2..1000000] : least number of accounts in a block
 // param: linked_only bool = true : only accounts with detected coordination
-// param: margin_days int = 7 : ignore days this close to the last post in the graph
-// param: tolerance_days int = 3 : last posts this many days apart or closer are one block
+// param: margin_days int = 7 [0..3650] : ignore days this close to the last post in the graph
+// param: tolerance_days int = 3 [0..60] : last posts this many days apart or closer are one block
 // columns: went_quiet_on, last_post_on, account_ids, size
+// view: sets account_ids label=went_quiet_on
+// cost: heavy
 CALL () { MATCH (x:Account) WHERE x.last_post_at IS NOT NULL RETURN max(x.last_post_at) AS data_end }
 MATCH (a:Account) WHERE a.last_post_at IS NOT NULL AND a.stub IS NULL
   AND a.last_post_at < data_end - duration({days: $margin_days})

@@ -20,21 +20,9 @@ def register(app: typer.Typer) -> None:
 
 
 def _graph() -> Graph:
-    from cibgraph.settings import SettingsError
-
-    try:
-        g = Graph()
-        g.verify()
-    except SettingsError as e:
-        typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from e
-    except Exception as e:  # noqa: BLE001 - any connection failure gets the same advice
-        typer.secho(
-            f"Error: cannot reach Neo4j ({e}). Start it with `cibgraph neo4j start`.",
-            fg=typer.colors.RED,
-            err=True,
-        )
-        raise typer.Exit(2) from e
+    # Settings and connection failures go to the CLI's one error path (cibgraph/cli.py).
+    g = Graph()
+    g.verify()
     return g
 
 

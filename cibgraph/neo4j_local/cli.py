@@ -34,7 +34,10 @@ def start() -> None:
     """Start the server (or report the running one) and wait until Bolt answers."""
     try:
         server.start(get_settings(), echo=typer.echo)
-    except (server.ServerError, SettingsError) as e:
+    except SettingsError as e:
+        typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from e
+    except server.ServerError as e:
         _fail(e)
 
 

@@ -1,11 +1,9 @@
 """Self-contained network views: pure functions from rows to one offline HTML file.
 
-pyvis builds the node and edge lists; the page itself comes from our own
-template (`templates/network.html`), not pyvis's, because pyvis's template
-pulls Bootstrap and vis-network from CDNs and writes node titles into
-`innerHTML`. Here vis-network's JS and CSS (the copy bundled with pyvis) are
-inlined, the data travels as JSON inside a `<script type="application/json">`
-block, and the page turns every text into DOM text nodes.
+The page comes from our own template (`templates/network.html`): vis-network's
+JS and CSS (vendored in `static/`, see `static/VENDORED.md`) are inlined, the
+data travels as JSON inside a `<script type="application/json">` block, and
+the page turns every text into DOM text nodes. Nothing is fetched.
 """
 
 from __future__ import annotations
@@ -14,15 +12,13 @@ import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
-from pyvis.network import Network
 
-from cibgraph.cypher.catalogue import cypher_literal
+from cibgraph.cypher.catalogue import ViewSpec, cypher_literal
 from cibgraph.model import NODE_KEYS, label
 
 DEFAULT_CAP = 500
@@ -93,6 +89,28 @@ class ViewData:
     edges: list[ViewEdge]
 
 
+@dataclass
+class Network:
+    """vis-network's node and edge lists. The first node of an id and the first
+    edge between two nodes (either way round) win, as in an undirected graph."""
+
+    nodes: list[dict[str, Any]] = field(default_factory=list)
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    _node_ids: set[str] = field(default_factory=set, repr=False)
+    _pairs: set[frozenset[str]] = field(default_factory=set, repr=False)
+
+    def add_node(self, node_id: str, **options: Any) -> None:
+        if node_id not in self._node_ids:
+            self._node_ids.add(node_id)
+            self.nodes.append({"id": node_id, **options})
+
+    def add_edge(self, source: str, target: str, **options: Any) -> None:
+        pair = frozenset((source, target))
+        if pair not in self._pairs:
+            self._pairs.add(pair)
+            self.edges.append({"from": source, "to": target, **options})
+
+
 def browser_link(browser_url: str, kind: str, key_value: str) -> str | None:
     """A Neo4j Browser URL that opens the editor with a query for one node.
 
@@ -118,7 +136,7 @@ def _text(value: Any) -> str:
 def build_network(
     data: ViewData, *, browser_url: str, cap: int = DEFAULT_CAP
 ) -> tuple[Network, dict[str, Any]]:
-    """Cap, colour and size the nodes; return the pyvis network and page metadata."""
+    """Cap, colour and size the nodes; return the node/edge lists and page metadata."""
     total = len(data.nodes)
     nodes = data.nodes
     if total > cap:
@@ -127,7 +145,7 @@ def build_network(
     kept = {n.id for n in nodes}
     groups = sorted({n.group for n in nodes if n.group})
     colours = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
-    net = Network(directed=False, cdn_resources="in_line")
+    net = Network()
     for n in nodes:
         full_label = n.label or n.id
         tooltip = [("type", n.kind), ("id", n.key or n.id)]
@@ -179,13 +197,13 @@ def _json_for_script(value: Any) -> str:
 
 @lru_cache(maxsize=1)
 def _vis_assets() -> tuple[str, str]:
-    import pyvis
-
-    base = Path(pyvis.__file__).parent / "lib" / f"vis-{VIS_VERSION}"
-    js = (base / "vis-network.min.js").read_text(encoding="utf-8")
-    css = (base / "vis-network.css").read_text(encoding="utf-8")
+    static = resources.files("cibgraph.viz") / "static"
+    js = (static / "vis-network.min.js").read_text(encoding="utf-8")
+    css = (static / "vis-network.min.css").read_text(encoding="utf-8")
+    if f"@version {VIS_VERSION}" not in js[:500]:
+        raise RuntimeError(f"cibgraph/viz/static holds no vis-network {VIS_VERSION}")
     if "</script" in js.lower() or "</style" in css.lower():
-        raise RuntimeError("the bundled vis-network assets cannot be inlined safely")
+        raise RuntimeError("the vendored vis-network assets cannot be inlined safely")
     return js, css
 
 
@@ -227,6 +245,11 @@ def render_view(data: ViewData, *, browser_url: str, cap: int = DEFAULT_CAP) -> 
     return render_html(net, meta)
 
 
+class NotAccountRows(ValueError):
+    """A stored query's rows hold neither accounts nor account pairs."""
+
+
+# Only for queries whose header declares no `// view:` (every shipped one does).
 _PAIR_COLUMNS = (
     ("account_id", "other_account_id"),
     ("source_id", "target_id"),
@@ -234,35 +257,64 @@ _PAIR_COLUMNS = (
     ("account_a", "account_b"),
     ("a_id", "b_id"),
 )
-
-
-class NotAccountRows(ValueError):
-    """A stored query's rows hold neither accounts nor account pairs."""
-
-
 _LIST_COLUMNS = ("account_ids", "members", "accounts")
+_WEIGHT_COLUMNS = ("weight", "shared", "score", "count", "similarity")
 
 
-def _group_name(row: dict[str, Any], skip: str, index: int) -> str:
-    for k, v in row.items():
-        if k != skip and isinstance(v, str | int) and not isinstance(v, bool):
-            return f"{k} {v}"
-    return f"row {index + 1}"
+def guess_view(row: dict[str, Any]) -> ViewSpec:
+    """A view for rows of a query that declares none, from its column names.
+
+    In this order: pairs (any of `_PAIR_COLUMNS`); an `account_id` with a list
+    of related ids (a column ending in `_ids`); sets of accounts (`account_ids`,
+    `members` or `accounts` lists); single accounts (`account_id` or `id`).
+    """
+    cols = set(row)
+    weight = next((k for k in _WEIGHT_COLUMNS if k in cols), None)
+    pair = next(((a, b) for a, b in _PAIR_COLUMNS if a in cols and b in cols), None)
+    if pair:
+        return ViewSpec("pairs", pair, weight)
+    related = next(
+        (
+            c
+            for c in sorted(cols)
+            if c.endswith("_ids") and c not in _LIST_COLUMNS and isinstance(row.get(c), list)
+        ),
+        None,
+    )
+    if "account_id" in cols and related:
+        return ViewSpec("related", ("account_id", related), weight)
+    members = next((c for c in _LIST_COLUMNS if c in cols and isinstance(row.get(c), list)), None)
+    if members:
+        label = next(
+            (
+                k
+                for k, v in row.items()
+                if k != members and isinstance(v, str | int) and not isinstance(v, bool)
+            ),
+            None,
+        )
+        return ViewSpec("sets", (members,), None, label)
+    id_col = "account_id" if "account_id" in cols else ("id" if "id" in cols else None)
+    if id_col is None:
+        raise NotAccountRows(
+            "this query returns neither accounts (an account_id column, or account_ids / "
+            "members lists) nor pairs (" + ", ".join("/".join(p) for p in _PAIR_COLUMNS) + ")"
+        )
+    return ViewSpec("accounts", (id_col,))
 
 
-def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
-    """Accounts or account pairs from a stored query's rows.
+def rows_to_view(title: str, rows: list[dict[str, Any]], view: ViewSpec | None = None) -> ViewData:
+    """Accounts or account pairs from a stored query's rows, drawn as `view` declares.
 
-    Understood shapes, in this order: pairs (any of `_PAIR_COLUMNS`); an
-    `account_id` with a list of related ids (a column ending in `_ids`, e.g.
-    predecessors); sets of accounts (`account_ids`, `members` or `accounts`
-    lists, one colour per row); single accounts (`account_id` or `id`). Other
-    columns become node or edge details.
+    `view` comes from the query's `// view:` header line (see `ViewSpec`); without
+    one it is guessed from the columns. Other columns become node or edge details.
     """
     if not rows:
         return ViewData(title, [], [])
-    cols = set(rows[0])
-    pair = next(((a, b) for a, b in _PAIR_COLUMNS if a in cols and b in cols), None)
+    spec = view or guess_view(rows[0])
+    missing = [c for c in (*spec.columns, spec.weight, spec.label) if c and c not in rows[0]]
+    if missing:
+        raise NotAccountRows(f"the rows have no column {missing[0]!r} for the {spec.kind} view")
     nodes: dict[str, ViewNode] = {}
     edges: list[ViewEdge] = []
 
@@ -275,71 +327,50 @@ def rows_to_view(title: str, rows: list[dict[str, Any]]) -> ViewData:
         return nodes[key]
 
     def weight(r: dict[str, Any]) -> float:
-        return next(
-            (
-                float(r[k])
-                for k in ("weight", "shared", "score", "count", "similarity")
-                if isinstance(r.get(k), int | float) and not isinstance(r.get(k), bool)
-            ),
-            1.0,
-        )
+        v = r.get(spec.weight) if spec.weight else None
+        return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 1.0
 
-    if pair:
-        a, b = pair
+    if spec.kind == "pairs":
+        a, b = spec.columns
         for r in rows:
             if r.get(a) is None or r.get(b) is None:
                 continue
             node(r[a])
             node(r[b])
-            rest = {k: v for k, v in r.items() if k not in pair}
+            rest = {k: v for k, v in r.items() if k not in spec.columns}
             edges.append(ViewEdge(str(r[a]), str(r[b]), _text(rest), weight(r)))
-        return ViewData(title, list(nodes.values()), edges)
-    related = next(
-        (
-            c
-            for c in sorted(cols)
-            if c.endswith("_ids") and c not in _LIST_COLUMNS and isinstance(rows[0].get(c), list)
-        ),
-        None,
-    )
-    if "account_id" in cols and related:
+    elif spec.kind == "related":
+        centre, related = spec.columns
         for r in rows:
-            if r.get("account_id") is None:
+            if r.get(centre) is None:
                 continue
-            rest = {k: v for k, v in r.items() if k not in {"account_id", related}}
-            node(r["account_id"], rest, group="account_id")
+            rest = {k: v for k, v in r.items() if k not in spec.columns}
+            node(r[centre], rest, group=centre)
             for other in r.get(related) or []:
                 node(other, group=related)
-                edges.append(ViewEdge(str(other), str(r["account_id"]), related, weight(r)))
-        return ViewData(title, list(nodes.values()), edges)
-    members_col = next(
-        (c for c in _LIST_COLUMNS if c in cols and isinstance(rows[0].get(c), list)), None
-    )
-    if members_col:
+                edges.append(ViewEdge(str(other), str(r[centre]), related, weight(r)))
+    elif spec.kind == "sets":
+        (members,) = spec.columns
         for i, r in enumerate(rows):
-            ids = [str(x) for x in r.get(members_col) or [] if x is not None]
+            ids = [str(x) for x in r.get(members) or [] if x is not None]
             if not ids:
                 continue
-            name = _group_name(r, members_col, i)
+            label = r.get(spec.label) if spec.label else None
+            name = f"{spec.label} {label}" if label is not None else f"row {i + 1}"
             for x in ids:
                 node(x, group=name)
             # A star per row: shows the set without drawing every pair.
             edges += [ViewEdge(ids[0], x, name) for x in ids[1:]]
-        return ViewData(title, list(nodes.values()), edges)
-    id_col = "account_id" if "account_id" in cols else ("id" if "id" in cols else None)
-    if id_col is None:
-        raise NotAccountRows(
-            "this query returns neither accounts (an account_id column, or account_ids / "
-            "members lists) nor pairs (" + ", ".join("/".join(p) for p in _PAIR_COLUMNS) + ")"
-        )
-    for r in rows:
-        if r.get(id_col) is None:
-            continue
-        props = {k: v for k, v in r.items() if k != id_col}
-        n = node(r[id_col], props)
-        if isinstance(r.get("handle"), str):
-            n.label = r["handle"]
-        group = r.get("group_id")
-        if group is not None:
-            n.group = str(group)
+    else:
+        (id_col,) = spec.columns
+        for r in rows:
+            if r.get(id_col) is None:
+                continue
+            props = {k: v for k, v in r.items() if k != id_col}
+            n = node(r[id_col], props)
+            if isinstance(r.get("handle"), str):
+                n.label = r["handle"]
+            group = r.get("group_id")
+            if group is not None:
+                n.group = str(group)
     return ViewData(title, list(nodes.values()), edges)
