@@ -168,7 +168,7 @@ def query_view(
 ) -> ViewData:
     """A stored query returning accounts or pairs; nodes get handles and groups."""
     result = run_stored(graph, name, params, catalogue=catalogue)
-    data = rows_to_view(f"Stored query {name}", result.rows)
+    data = rows_to_view(f"Stored query {name}", result.rows, result.view)
     ids = [n.id for n in data.nodes]
     if ids:
         info = graph.read(
