@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     java: str = Field("java", validation_alias="CIBGRAPH_JAVA")
     # `detect --engine spark`: the Spark master (local[*], spark://host:7077, yarn, k8s://...).
     spark_master: str = Field("local[*]", validation_alias="CIBGRAPH_SPARK_MASTER")
+    # where the actions are exported as Parquet; on a cluster, a directory every node mounts
+    spark_staging: Path | None = Field(None, validation_alias="CIBGRAPH_SPARK_STAGING")
 
     # Queries and API.
     query_timeout: float = Field(30.0, validation_alias="CIBGRAPH_QUERY_TIMEOUT")

@@ -31,7 +31,6 @@ the same path.
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 INSTALL_HINT = "install the spark extra: pip install 'cibgraph[spark]'"
-STAGING_ENV = "CIBGRAPH_SPARK_STAGING"
 
 
 class SparkUnavailable(RuntimeError):
@@ -55,7 +53,9 @@ def require_spark() -> None:
         import pyarrow  # noqa: F401
         import pyspark  # noqa: F401
     except ImportError as e:
-        raise SparkUnavailable(f"the Spark engine needs pyspark and pyarrow ({e}); {INSTALL_HINT}") from e
+        raise SparkUnavailable(
+            f"the Spark engine needs pyspark and pyarrow ({e}); {INSTALL_HINT}"
+        ) from e
 
 
 def spark_session(master: str | None = None, **conf: str) -> SparkSession:
@@ -264,9 +264,11 @@ def spark_co_actions(
     if not by_item:
         return {}, {}
     spark = spark or spark_session(master)
-    staging = os.environ.get(STAGING_ENV) or None
-    if staging:
-        Path(staging).mkdir(parents=True, exist_ok=True)
+    from cibgraph.settings import get_settings
+
+    staging = get_settings().spark_staging
+    if staging is not None:
+        staging.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="cibgraph-spark-", dir=staging) as tmp:
         path = Path(tmp) / "actions.parquet"
         accounts = export_actions(by_item, path)
