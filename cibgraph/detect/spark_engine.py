@@ -81,10 +81,14 @@ def spark_session(master: str | None = None, **conf: str) -> SparkSession:
             "spark.driver.host": "127.0.0.1",
             "spark.driver.bindAddress": "127.0.0.1",
             "spark.sql.shuffle.partitions": "4",
+            # `detect` reports its own steps; Spark's progress bars would bury them
+            "spark.ui.showConsoleProgress": "false",
         }
     for key, value in (defaults | conf).items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")  # warnings on stderr, not every INFO line
+    return session
 
 
 def export_actions(by_item: dict[str, list[tuple[int, str, str]]], path: Path) -> list[str]:
@@ -175,12 +179,15 @@ def co_action_frame(
             (F.col("tj") - F.col("tk")).alias("dt"),
             F.when(F.col("ak") < F.col("aj"), F.col("ik")).otherwise(F.col("ij")).alias("ia"),
             F.when(F.col("ak") < F.col("aj"), F.col("ij")).otherwise(F.col("ik")).alias("ib"),
+            F.col("tk").alias("lo"),
+            F.col("tj").alias("hi"),
         )
     )
+    # (dt, ia, ib) is unique per candidate, so the times after it never decide the minimum
     best = (
         cand.groupBy("item", "a", "b")
-        .agg(F.min(F.struct("dt", "ia", "ib")).alias("r"))
-        .select("item", "a", "b", "r.dt", "r.ia", "r.ib")
+        .agg(F.min(F.struct("dt", "ia", "ib", "lo", "hi")).alias("r"))
+        .select("item", "a", "b", "r.dt", "r.ia", "r.ib", "r.lo", "r.hi")
     )
     if min_shared > 1:
         counts = best.groupBy("a", "b").agg(F.count("*").alias("items"))
@@ -190,16 +197,8 @@ def co_action_frame(
     if not wide:
         return best.withColumn("burst", F.lit(0)), sharers
     top = wide[-1]
-    # the pair's interval [t_lo, t_hi] on the item, then every bucket (of the widest scale)
-    # that [t_lo - top, t_hi + top] touches
-    pos = acts.select("item", F.col("idx").alias("i"), F.col("t").alias("ti"))
-    spans = (
-        best.join(pos.withColumnRenamed("i", "ia").withColumnRenamed("ti", "ta"), ["item", "ia"])
-        .join(pos.withColumnRenamed("i", "ib").withColumnRenamed("ti", "tb"), ["item", "ib"])
-        .withColumn("lo", F.least("ta", "tb"))
-        .withColumn("hi", F.greatest("ta", "tb"))
-        .drop("ta", "tb")
-    )
+    # every bucket (of the widest scale) that [t_lo - top, t_hi + top] touches
+    spans = best
     probe = spans.select(
         "item",
         "a",
