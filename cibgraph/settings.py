@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     pagecache_size: str = Field("2g", validation_alias="CIBGRAPH_PAGECACHE_SIZE")
     start_timeout: float = Field(180.0, validation_alias="CIBGRAPH_START_TIMEOUT")
     java: str = Field("java", validation_alias="CIBGRAPH_JAVA")
+    # `detect --engine spark`: the Spark master (local[*], spark://host:7077, yarn, k8s://...).
+    spark_master: str = Field("local[*]", validation_alias="CIBGRAPH_SPARK_MASTER")
+    # where the actions are exported as Parquet; on a cluster, a directory every node mounts
+    spark_staging: Path | None = Field(None, validation_alias="CIBGRAPH_SPARK_STAGING")
 
     # Queries and API.
     query_timeout: float = Field(30.0, validation_alias="CIBGRAPH_QUERY_TIMEOUT")

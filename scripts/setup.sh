@@ -36,7 +36,7 @@ fi
 if [ "$(cat "$stamp" 2>/dev/null)" != "$hash" ]; then
   say "Installing Python dependencies into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev,bench]'
+  .venv/bin/python -m pip install -q -e '.[dev,bench,spark]'
   echo "$hash" > "$stamp"
 fi
 

@@ -50,10 +50,32 @@ def detect(
     min_group_size: int = typer.Option(3, help="Smallest group written."),
     min_group_score: float = typer.Option(1.0, help="Least group score written."),
     seed: int = typer.Option(42, help="Leiden seed (fixed: same graph, same groups)."),
+    engine: str = typer.Option(
+        "python",
+        help="Where co-action pairs are found: python (in process) or spark "
+        "(needs the spark extra).",
+    ),
+    spark_master: str | None = typer.Option(
+        None, help="Spark master for --engine spark (default: CIBGRAPH_SPARK_MASTER or local[*])."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Write near duplicates, the coordination graph and groups (idempotent)."""
     from cibgraph.detect import run_detection
+
+    if engine not in ("python", "spark"):
+        typer.secho(
+            f"Error: --engine takes python or spark (got {engine!r})", fg=typer.colors.RED, err=True
+        )
+        raise typer.Exit(2)
+    if engine == "spark":
+        from cibgraph.detect.spark_engine import SparkUnavailable, require_spark
+
+        try:
+            require_spark()
+        except SparkUnavailable as e:
+            typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2) from e
 
     try:
         scale_values = tuple(int(x) for x in scales.split(",") if x.strip())
@@ -81,6 +103,8 @@ def detect(
             min_group_score=min_group_score,
             seed=seed,
             progress=not as_json,
+            engine=engine,
+            spark_master=spark_master,
         )
     if as_json:
         typer.echo(json.dumps(asdict(report), indent=2))

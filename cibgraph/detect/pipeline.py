@@ -436,9 +436,14 @@ def run_detection(
     resolution: float = 1.0,
     comments: bool = True,
     progress: bool = False,
+    engine: str = "python",
+    spark_master: str | None = None,
 ) -> DetectionReport:
     """Write NEAR_DUPLICATE, Item/CARRIES, COORDINATED_WITH and Group/MEMBER_OF/EVIDENCE;
-    same graph, same result. `window_seconds` restricts detection to that one time scale."""
+    same graph, same result. `window_seconds` restricts detection to that one time scale.
+    `engine="spark"` finds the co-action pairs on Spark (`spark_engine.py`), same result."""
+    if engine not in ("python", "spark"):
+        raise ValueError(f"engine must be 'python' or 'spark' (got {engine!r})")
     use_scales = (window_seconds,) if window_seconds is not None else tuple(sorted(scales))
     if not use_scales or min(use_scales) <= 0:
         raise ValueError("time scales must be positive")
@@ -476,9 +481,21 @@ def run_detection(
     )
     t = time.perf_counter()
 
-    pairs, sharers = co_actions(
-        by_item, max(use_scales), max_sharers=max_sharers, scales=use_scales
-    )
+    if engine == "spark":
+        from cibgraph.detect.spark_engine import spark_co_actions
+
+        pairs, sharers = spark_co_actions(
+            by_item,
+            max(use_scales),
+            max_sharers=max_sharers,
+            scales=use_scales,
+            min_shared=min_shared,
+            master=spark_master,
+        )
+    else:
+        pairs, sharers = co_actions(
+            by_item, max(use_scales), max_sharers=max_sharers, scales=use_scales
+        )
     per_pair: dict[tuple[str, str], dict[int, PairEvidence]] = {}
     for pair, cas in pairs.items():
         if len(cas) < min_shared:
