@@ -1,7 +1,7 @@
 # The two commands of the README:
 #   make demo   set everything up, start Neo4j and run the demo investigation
 #   make test   set everything up (with headless Chromium) and run the whole test suite
-.PHONY: demo test setup lint
+.PHONY: demo test unit setup lint
 
 demo:
 	bash scripts/setup.sh
@@ -10,6 +10,11 @@ demo:
 test:
 	bash scripts/setup.sh --browser
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+# the pure tests: no Neo4j, no browser, no sudo (tests/unit)
+unit:
+	bash scripts/setup.sh --python-only
+	.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
 
 setup:
 	bash scripts/setup.sh

@@ -8,9 +8,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 want_browser=0
+want_neo4j=1
 for arg in "$@"; do
   case "$arg" in
     --browser) want_browser=1 ;;
+    --python-only) want_neo4j=0 ;;
     *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -22,9 +24,9 @@ PYTHON=${PYTHON:-python3}
 need "$PYTHON" "install Python 3.11 or newer"
 "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' \
   || { echo "setup.sh: Python 3.11+ is required ($("$PYTHON" --version))" >&2; exit 1; }
-need java "install Java 17 (e.g. apt-get install openjdk-17-jre-headless)"
-need mvn "install Maven (e.g. apt-get install maven)"
-java -version 2>&1 | grep -q 'version "17' \
+[ "$want_neo4j" = 0 ] || need java "install Java 17 (e.g. apt-get install openjdk-17-jre-headless)"
+[ "$want_neo4j" = 0 ] || need mvn "install Maven (e.g. apt-get install maven)"
+[ "$want_neo4j" = 0 ] || java -version 2>&1 | grep -q 'version "17' \
   || echo "warning: Neo4j 5.26 is tested on Java 17; found: $(java -version 2>&1 | head -1)" >&2
 
 stamp=.venv/.cibgraph-installed
@@ -54,8 +56,10 @@ Path(".env").chmod(0o600)
 PY
 fi
 
-say "Fetching Neo4j 5.26, Neo4j Browser and APOC core with Maven (cached after the first time)"
-.venv/bin/cibgraph neo4j install
+if [ "$want_neo4j" = 1 ]; then
+  say "Fetching Neo4j 5.26, Neo4j Browser and APOC core with Maven (cached after the first time)"
+  .venv/bin/cibgraph neo4j install
+fi
 
 if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   say "Installing Debian's chromium and chromium-driver"

@@ -94,7 +94,7 @@ def test_play_guide_in_neo4j_browser(neo4j_server, api_url: str) -> None:  # typ
             # Browser shows the stylesheet it loaded, with our selectors.
             page.wait_for_selector("text=InGroup1", timeout=30_000)
             assert page.locator("text=Score5").count() >= 1
-            shots = Path(__file__).resolve().parents[1] / "out" / "screenshots"
+            shots = Path(__file__).resolve().parents[2] / "out" / "screenshots"
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / "browser-style.png"))
         finally:

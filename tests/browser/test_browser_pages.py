@@ -26,7 +26,7 @@ from cibgraph.verdicts import carry_verdicts, record_verdict
 
 pytestmark = pytest.mark.browser
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "out" / "screenshots"
 XSS = "<img src=x onerror=alert(1)></script><script>alert(2)</script>"
 

@@ -8,7 +8,7 @@ import yaml
 
 from cibgraph.settings import Settings
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def load() -> dict:  # type: ignore[type-arg]

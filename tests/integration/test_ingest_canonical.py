@@ -11,7 +11,7 @@ from pathlib import Path
 from cibgraph.ingest import load_dataset
 from cibgraph.ingest.verify import fingerprint
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 GOOD = FIXTURES / "canonical_good"
 BROKEN = FIXTURES / "canonical_broken"
 

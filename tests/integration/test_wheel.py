@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 WHEELHOUSE = REPO / ".cibgraph" / "wheelhouse"
 # Imported by no module, but loaded by the driver itself when present.
 PLUGINS = {"neo4j-rust-ext"}

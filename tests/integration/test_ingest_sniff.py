@@ -11,7 +11,7 @@ from _adapter_support import FIXTURES, cli, copy, one
 
 from cibgraph.ingest.sniff import HEAD_BYTES, FormatError, check, choose, sniff
 
-INGEST = Path(__file__).parent / "fixtures" / "ingest"
+INGEST = Path(__file__).parents[1] / "fixtures" / "ingest"
 FOLDERS = {
     "meta-ad-library": FIXTURES / "meta_ad_library",
     "fec-committees": FIXTURES / "fec",

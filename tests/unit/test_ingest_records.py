@@ -11,7 +11,7 @@ from cibgraph.ingest import normalise
 from cibgraph.ingest.images import parse_image, phash_int
 from cibgraph.ingest.records import RecordError, parse_timestamp, validate
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 
 
 @pytest.mark.parametrize(

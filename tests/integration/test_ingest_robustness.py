@@ -16,7 +16,7 @@ from cibgraph.ingest import load_dataset
 from cibgraph.ingest.generate import generate_dataset
 from cibgraph.ingest.verify import fingerprint, wipe_graph
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 
 
 def _post_count(graph) -> int:  # type: ignore[no-untyped-def]
