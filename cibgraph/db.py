@@ -21,7 +21,11 @@ from cibgraph.settings import Settings, get_settings
 
 def make_driver(settings: Settings | None = None) -> Driver:
     s = settings or get_settings()
-    return GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.password()))
+    # Stored queries name labels and types a partial dataset may lack; the server would
+    # send a warning for each, on every call. Asked not to, rather than muting a logger.
+    return GraphDatabase.driver(
+        s.neo4j_uri, auth=(s.neo4j_user, s.password()), notifications_min_severity="OFF"
+    )
 
 
 class Graph:

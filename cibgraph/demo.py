@@ -9,7 +9,6 @@ JSON exports, an API key, and the API in the foreground.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import secrets
 import time
@@ -359,9 +358,6 @@ def demo(
     ] = True,
 ) -> None:
     """Run a complete investigation: Neo4j, data, detection, evaluation, report, API."""
-    # The driver logs a warning for every label or type a query names that the data
-    # lacks (normal for a partial dataset); they would bury the progress display.
-    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
     console = Console()
     d = Demo(console)
     settings = get_settings()

@@ -30,8 +30,6 @@ def create_app(
     settings: Settings | None = None, *, catalogue: dict[str, StoredQuery] | None = None
 ) -> FastAPI:
     settings = settings or get_settings()
-    # Stored queries name labels a partial dataset may lack; the driver would log each time.
-    logging.getLogger("neo4j.notifications").setLevel(logging.ERROR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
