@@ -51,19 +51,20 @@ def ingest(
     console = Console(stderr=True)
     rejects_path = rejects or Path("ingest-rejects.jsonl")
     try:
-        if fmt is None:
-            guess = detect_format(path)
-            fmt = guess.format
-            console.print(
-                f"format: {fmt} (recognised from {guess.file}: {guess.reason})",
-                highlight=False,
-                markup=False,
-            )
+        guess = detect_format(path) if fmt is None else None
+        chosen = guess.format if guess is not None else str(fmt)
         with Graph() as graph:
+            graph.verify()  # settings and the server first: one clear line if they fail
+            if guess is not None:
+                console.print(
+                    f"format: {chosen} (recognised from {guess.file}: {guess.reason})",
+                    highlight=False,
+                    markup=False,
+                )
             report = load_dataset(
                 graph,
                 path,
-                fmt,
+                chosen,
                 tolerate_rejects=tolerate_rejects,
                 rejects_path=rejects_path,
                 progress=not no_progress,
