@@ -55,7 +55,12 @@ def _after_bulk(settings: Settings, path: Path, fmt: str = "canonical", **kw: An
 
 
 def _same_report(a: Any, b: Any) -> None:
-    assert (a.run_id, a.loaded, a.rejected, a.warnings) == (b.run_id, b.loaded, b.rejected, b.warnings)
+    assert (a.run_id, a.loaded, a.rejected, a.warnings) == (
+        b.run_id,
+        b.loaded,
+        b.rejected,
+        b.warnings,
+    )
     assert a.rejects == b.rejects
     assert a.files == b.files
     assert a.warning_samples == b.warning_samples
@@ -83,16 +88,28 @@ def _tricky(tmp: Path) -> Path:
             "mood": "calm",
         },
         {"id": "tricky:2", "account_id": a1, "posted_at": "2021-05-06", "text": ""},
-        {"id": "tricky:3", "account_id": a1, "posted_at": "2021-05-07T00:00:00+02:00",
-         "text": "ünïcödé 😀 #Ünï", "reply_to": "tricky:1", "mood": 7},
+        {
+            "id": "tricky:3",
+            "account_id": a1,
+            "posted_at": "2021-05-07T00:00:00+02:00",
+            "text": "ünïcödé 😀 #Ünï",
+            "reply_to": "tricky:1",
+            "mood": 7,
+        },
         {"id": "tricky:4", "account_id": "nobody", "posted_at": "2021-05-07", "text": "x"},
     ]
     with (data / "posts.jsonl").open("a") as fh:
         fh.write("".join(json.dumps(p) + "\n" for p in extra))
     # The same post ids again, in a second posts file: MERGE folds them into the first.
     again = [
-        {"id": "tricky:1", "account_id": a0, "posted_at": "2021-05-04T00:00:00Z",
-         "text": "edited", "shares": 2, "hashtags": ["Other"]},
+        {
+            "id": "tricky:1",
+            "account_id": a0,
+            "posted_at": "2021-05-04T00:00:00Z",
+            "text": "edited",
+            "shares": 2,
+            "hashtags": ["Other"],
+        },
         {"id": "tricky:2", "account_id": a0, "posted_at": "2021-05-06", "mentions": ["x"]},
     ]
     with gzip.open(data / "posts.jsonl.gz", "wt") as fh:
@@ -119,7 +136,9 @@ def test_bulk_schema_and_provenance(graph, tmp_path) -> None:  # type: ignore[no
     report = _bulk(settings, GOOD)
     with _fresh(settings) as g:
         names = {r["name"] for r in g.read("SHOW CONSTRAINTS YIELD name")}
-        names |= {r["name"] for r in g.read("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE'")}
+        names |= {
+            r["name"] for r in g.read("SHOW INDEXES YIELD name, state WHERE state = 'ONLINE'")
+        }
         for stmt in schema_statements():
             assert stmt.split()[2] in names, stmt
         run = g.read("MATCH (r:IngestRun {id: $id}) RETURN r", {"id": report.run_id})[0]["r"]
@@ -161,9 +180,7 @@ def test_refuses_a_server_it_does_not_manage(tmp_path) -> None:
         s = Settings(NEO4J_URI=uri, NEO4J_PASSWORD="whatever-pw", CIBGRAPH_HOME=str(tmp_path))
         with pytest.raises(bulk.BulkRefused, match="transactional ingest"):
             bulk.check_managed(s)
-    s = Settings(
-        NEO4J_URI="bolt://127.0.0.1:1", CIBGRAPH_BOLT_PORT=2, NEO4J_PASSWORD="whatever-pw"
-    )
+    s = Settings(NEO4J_URI="bolt://127.0.0.1:1", CIBGRAPH_BOLT_PORT=2, NEO4J_PASSWORD="whatever-pw")
     with pytest.raises(bulk.BulkRefused, match="not the local server"):
         bulk.check_managed(s)
     env = {"NEO4J_URI": "neo4j+s://abcd1234.databases.neo4j.io", "NEO4J_PASSWORD": "x" * 10}
@@ -214,10 +231,13 @@ def test_a_failed_import_leaves_the_previous_database(graph, tmp_path, monkeypat
 def test_import_files_quote_what_csv_makes_hard(tmp_path) -> None:
     """No server: the files' rows for values a naive CSV writer gets wrong."""
     with ImportFiles(tmp_path / "csv", tmp_path / "spool") as out:
-        row = {"id": "a\"1", "props": {"platform": "x", "handle": "h", "handle_norm": "h"}}
+        row = {"id": 'a"1', "props": {"platform": "x", "handle": "h", "handle_norm": "h"}}
         out.add("accounts", [row], {})
         groups = out.finish({"id": "run:1", "status": "running"})
     acc = next(g for g in groups if g.name == "Account")
-    assert acc.header.read_text() == "id:ID(Account),handle:string,handle_norm:string,platform:string\n"
+    assert (
+        acc.header.read_text()
+        == "id:ID(Account),handle:string,handle_norm:string,platform:string\n"
+    )
     assert acc.data.read_text() == '"a""1","h","h","x"\n'
     assert not acc.multiline

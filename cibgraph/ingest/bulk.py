@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from cibgraph.ingest import loader, reader, runs, sources_for, writer
-from cibgraph.ingest.bulk_csv import BulkUnsupported, FileGroup, ImportFiles, run_node
+from cibgraph.ingest.bulk_csv import FileGroup, ImportFiles, run_node
 from cibgraph.ingest.loader import IngestReport
 from cibgraph.ingest.reader import ReaderMode, Reject
 from cibgraph.model import ensure_schema
@@ -199,7 +199,9 @@ def bulk_load(
     )
     try:
         with ImportFiles(dirs.csv, dirs.root / "deferred.pickle") as out:
-            per_file = _read_into(out, srcs, report, rejects_path, progress, batch_size, reader_mode)
+            per_file = _read_into(
+                out, srcs, report, rejects_path, progress, batch_size, reader_mode
+            )
             groups = out.finish(run_node(rid, fmt, str(path.resolve()), started_at))
             echo(
                 f"Import files written in {time.perf_counter() - t0:.1f} s "

@@ -21,7 +21,7 @@ relative to what they touch, so the graph is the same.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -58,13 +58,11 @@ _BAD_NAME = frozenset(':,"\n\r')
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 
 
-def _type(name: str, value: Any) -> str:
-    t = _TYPES.get(type(value))
-    if t is None:
-        raise BulkUnsupported(f"property {name!r}: {type(value).__name__} values cannot be imported")
-    if t == "long" and not _INT64[0] <= value <= _INT64[1]:
-        raise BulkUnsupported(f"property {name!r}: {value} does not fit a 64-bit integer")
-    return t
+def _type(name: str, t: type) -> str:
+    out = _TYPES.get(t)
+    if out is None:
+        raise BulkUnsupported(f"property {name!r}: {t.__name__} values cannot be imported")
+    return out
 
 
 def _q(s: str) -> str:
@@ -114,10 +112,11 @@ class _Files:
     def __init__(self, out: Path) -> None:
         self.out = out
         self.groups: list[FileGroup] = []
+        self.buffers: list[_Buffered] = []
         self._open: dict[tuple[str, str, tuple[str, ...], bool], tuple[FileGroup, IO[str]]] = {}
 
     def write(
-        self, kind: str, name: str, header: tuple[str, ...], lines: Iterable[str], multi: bool
+        self, kind: str, name: str, header: tuple[str, ...], lines: list[str], multi: bool
     ) -> None:
         key = (kind, name, header, multi)
         got = self._open.get(key)
@@ -128,18 +127,57 @@ class _Files:
                 kind, name, self.out / f"{stem}.header.csv", self.out / f"{stem}.csv", multi
             )
             group.header.write_text(",".join(header) + "\n", encoding="utf-8")
-            fh = group.data.open("w", encoding="utf-8", newline="")
-            got = self._open[key] = (group, fh)
+            opened: IO[str] = group.data.open("w", encoding="utf-8", newline="")
+            got = self._open[key] = (group, opened)
             self.groups.append(group)
         group, fh = got
-        for line in lines:
-            fh.write(line)
-            group.rows += 1
+        fh.write("".join(lines))
+        group.rows += len(lines)
 
     def close(self) -> None:
+        for buf in self.buffers:
+            buf.flush()
         for _, fh in self._open.values():
             fh.close()
         self._open.clear()
+
+
+def _fmt_int(value: int) -> str:
+    if not _INT64[0] <= value <= _INT64[1]:
+        raise BulkUnsupported(f"{value} does not fit a 64-bit integer")
+    return str(value)
+
+
+def _fmt_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+_FORMAT: dict[type, Any] = {
+    str: _q,
+    _DT: _q,
+    bool: _fmt_bool,
+    int: _fmt_int,
+    float: _fmt,
+    datetime: _fmt,
+}
+
+_FLUSH_AT = 4096
+
+
+class _Buffered:
+    """Lines for one file group, written in blocks."""
+
+    def __init__(self, files: _Files, kind: str, name: str, header: tuple[str, ...]) -> None:
+        self.files, self.kind, self.name, self.header = files, kind, name, header
+        self.lines: list[str] = []
+        self.multi: list[str] = []
+        files.buffers.append(self)
+
+    def flush(self) -> None:
+        for lines, multi in ((self.lines, False), (self.multi, True)):
+            if lines:
+                self.files.write(self.kind, self.name, self.header, lines, multi)
+                lines.clear()
 
 
 class _Nodes:
@@ -150,44 +188,66 @@ class _Nodes:
         self.label = label(lbl)
         self.key_col = f"{key}:ID({self.label})"
         self.key = key
-        self._headers: dict[tuple[tuple[str, str], ...], tuple[str, ...]] = {}
+        self._sigs: dict[tuple[tuple[str, ...], tuple[type, ...]], tuple[list[Any], _Buffered]] = {}
+
+    def _signature(
+        self, names: tuple[str, ...], types: tuple[type, ...]
+    ) -> tuple[list[Any], _Buffered]:
+        cols = [f"{n}:{_type(n, t)}" for n, t in zip(names, types, strict=True)]
+        for n in names:
+            if n == self.key or _BAD_NAME & set(n):
+                raise BulkUnsupported(
+                    f"{self.label} property name {n!r} cannot be an import column"
+                )
+        header = (self.key_col, *cols)
+        got = self._sigs[(names, types)] = (
+            [_FORMAT[t] for t in types],
+            _Buffered(self.files, "nodes", self.label, header),
+        )
+        return got
 
     def add(self, key: str, props: dict[str, Any]) -> None:
-        names = sorted(props)
-        sig = tuple((n, _type(n, props[n])) for n in names)
-        header = self._headers.get(sig)
-        if header is None:
-            for n in names:
-                if n == self.key or _BAD_NAME & set(n):
-                    raise BulkUnsupported(
-                        f"{self.label} property name {n!r} cannot be an import column"
-                    )
-            header = self._headers[sig] = (self.key_col, *(f"{n}:{t}" for n, t in sig))
-        line = ",".join([_q(key), *(_fmt(props[n]) for n in names)])
-        self.files.write("nodes", self.label, header, (line + "\n",), _multiline(line))
+        names = tuple(sorted(props))
+        values = [props[n] for n in names]
+        types = tuple(map(type, values))
+        got = self._sigs.get((names, types))
+        if got is None:
+            got = self._signature(names, types)
+        fmts, buf = got
+        line = ",".join([_q(key), *(f(v) for f, v in zip(fmts, values, strict=True))])
+        if "\n" in line or "\r" in line:
+            buf.multi.append(line + "\n")
+        else:
+            buf.lines.append(line + "\n")
+            if len(buf.lines) >= _FLUSH_AT:
+                buf.flush()
+
+    def flush(self) -> None:
+        for _, buf in self._sigs.values():
+            buf.flush()
 
 
 class _Rels:
     """Relationships of one type, without properties, between two ID spaces."""
 
     def __init__(self, files: _Files, rel: str, start: str, end: str) -> None:
-        self.files = files
         self.type = rel_type(rel)
-        self.header = (f":START_ID({label(start)})", f":END_ID({label(end)})")
-        self._buf: list[str] = []
-        self._multi: list[str] = []
+        header = (f":START_ID({label(start)})", f":END_ID({label(end)})")
+        self._buf = _Buffered(files, "relationships", self.type, header)
 
     def add(self, a: str, b: str) -> None:
-        line = f"{_q(a)},{_q(b)}"
-        (self._multi if _multiline(line) else self._buf).append(line + "\n")
-        if len(self._buf) >= 4096:
-            self.flush()
+        line = f'"{a}","{b}"'
+        if '"' in a or '"' in b:
+            line = f"{_q(a)},{_q(b)}"
+        if "\n" in line or "\r" in line:
+            self._buf.multi.append(line + "\n")
+        else:
+            self._buf.lines.append(line + "\n")
+            if len(self._buf.lines) >= _FLUSH_AT:
+                self._buf.flush()
 
     def flush(self) -> None:
-        for lines, multi in ((self._buf, False), (self._multi, True)):
-            if lines:
-                self.files.write("relationships", self.type, self.header, lines, multi)
-                lines.clear()
+        self._buf.flush()
 
 
 @dataclass
@@ -428,7 +488,7 @@ class ImportFiles:
         return files.groups
 
     def deferred_batches(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-        """The rows kept aside, in input order: (kind, rows) for `writer.write_rows`/`write_packed`."""
+        """The rows kept aside, in input order, as (kind, rows)."""
         self._spool.close()
         with self._spool_path.open("rb") as fh:
             while True:

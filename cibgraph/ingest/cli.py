@@ -57,7 +57,9 @@ def ingest(
     console = Console(stderr=True)
     rejects_path = rejects or Path("ingest-rejects.jsonl")
     if bulk:
-        report = _bulk(path, fmt, tolerate_rejects, rejects_path, batch_size, bulk_memory, no_progress)
+        report = _bulk(
+            path, fmt, tolerate_rejects, rejects_path, batch_size, bulk_memory, no_progress
+        )
         _show(report, rejects_path, console)
         return
     try:
