@@ -241,3 +241,30 @@ def test_import_files_quote_what_csv_makes_hard(tmp_path) -> None:
     )
     assert acc.data.read_text() == '"a""1","h","h","x"\n'
     assert not acc.multiline
+
+
+@pytest.mark.realdata
+@pytest.mark.slow
+def test_bulk_equals_transactional_on_real_exports(graph, shared_data, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every adapter's real data: rows spread over several lines (CooRTweet), ads,
+    profiles joined onto authors, and the IRA tweets (one folder of authors)."""
+    ira = tmp_path / "ira"
+    ira.mkdir()
+    src = shared_data / "ira-tweets-by-author"
+    shutil.copytree(src / "E", ira / "E")
+    for f in ("authors.csv", "authors_tweet_general_statistics.csv"):
+        shutil.copy(src / f, ira / f)
+    loads = (
+        ("coortweet", shared_data / "coortweet"),
+        ("hpsci-ads", shared_data / "hpsci-ira-facebook-ads"),
+        ("twitter-users", shared_data / "nbc-ira-twitter-users"),
+        ("ira-tweets", ira),
+    )
+    for fmt, path in loads:
+        t_report, t_print = _transactional(graph, path, fmt, tolerate_rejects=True)
+        b_report, b_print = _after_bulk(graph.settings, path, fmt, tolerate_rejects=True)
+        assert b_print == t_print, fmt
+        _same_report(b_report, t_report)
+        assert t_report.total_loaded > 0
+    with _fresh(graph.settings) as g:
+        wipe_graph(g)

@@ -6,10 +6,11 @@ store files on the server's own disk while the database is offline. The steps:
 1. Read and validate the input exactly as the transactional ingest does (the
    same reader, so the same rejects) and write import CSVs (`bulk_csv`).
    Nothing on the server changes while this runs.
-2. Stop the server and import into a staging folder beside its data folder
-   (`<server home>/bulk/staging`), never into the live database.
-3. Only when the import has succeeded: move the live database aside
-   (`bulk/previous`), move the staged one in, start the server, create the
+2. Import into a staging folder beside the server's data folder
+   (`<server home>/bulk/staging`), never into the live database, which the
+   server goes on serving meanwhile.
+3. Only when the import has succeeded: stop the server, move the live
+   database aside (`bulk/previous`), move the staged one in, start it, create the
    constraints and indexes, write what the import could not express through
    the transactional writer, and mark the ingest run complete.
 4. Any failure in step 3 stops the server, puts the previous database back
@@ -208,15 +209,12 @@ def bulk_load(
                 f"({sum(g.rows for g in groups):,} rows; {out.deferred:,} records to write "
                 "after the import)."
             )
+            # The import goes to a staging folder, so the server keeps serving the
+            # previous database meanwhile; it stops only for the swap.
+            _import(settings, layout, dirs, groups, import_memory, echo)
             was_running = server.running_pid(layout) is not None
             if was_running:
                 server.stop(settings, echo=echo)
-            try:
-                _import(settings, layout, dirs, groups, import_memory, echo)
-            except BaseException:
-                if was_running:
-                    server.start(settings, echo=echo)
-                raise
             _swap_in(settings, dirs, echo)
             try:
                 _finish(settings, out, report, per_file, digests, echo)
@@ -387,7 +385,8 @@ def _import(
         tail = "\n".join(output.splitlines()[-25:])
         raise BulkError(
             f"neo4j-admin import failed (exit code {code}); the database is unchanged "
-            f"(the import went to {dirs.staging}, never to the live one).\n{tail}"
+            f"(the import went to {dirs.staging}, never to the live one, and the server "
+            f"was not stopped).\n{tail}"
         )
     echo(f"Imported in {time.perf_counter() - t:.1f} s.")
 
