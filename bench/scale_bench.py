@@ -71,7 +71,10 @@ def main() -> int:
     sizes = [int(s) for s in args.sizes.split(",")]
     args.work.mkdir(parents=True, exist_ok=True)
     settings = get_settings()
-    results: list[dict[str, float | int | None]] = []
+    # Sizes measured by an earlier run stay in the table unless measured again.
+    saved = args.work / "results.json"
+    earlier = json.loads(saved.read_text()) if saved.exists() else []
+    results: list[dict[str, float | int | None]] = [r for r in earlier if r["posts"] not in sizes]
     for n in sizes:
         data = args.work / f"posts-{n}"
         if not (data / "posts.jsonl").exists():
@@ -98,7 +101,8 @@ def main() -> int:
             row.update(detect_s=secs, detect_rss=rss)
             print(f"{n:,} posts: detect {secs:.1f} s, {rss:,.0f} MiB (exit {code})", flush=True)
         results.append(row)
-        (args.work / "results.json").write_text(json.dumps(results, indent=1))
+        results.sort(key=lambda r: int(r["posts"] or 0))
+        saved.write_text(json.dumps(results, indent=1))
 
     cols = [
         ("ingest_s", "ingest s"),

@@ -96,7 +96,12 @@ def _tricky(tmp: Path) -> Path:
             "reply_to": "tricky:1",
             "mood": 7,
         },
-        {"id": "tricky:4", "account_id": "nobody", "posted_at": "2021-05-07", "text": "x"},
+        {
+            "id": "tricky:4",
+            "account_id": "nobody",
+            "posted_at": "2021-05-07",
+            "text": "x #Orphan https://orphan.example/x",
+        },
     ]
     with (data / "posts.jsonl").open("a") as fh:
         fh.write("".join(json.dumps(p) + "\n" for p in extra))

@@ -364,6 +364,15 @@ class ImportFiles:
         refs: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for ref in shared.get("refs", ()):
             refs.setdefault((ref["id"], ref["a"]), []).append(ref)
+        # As the posts statement does: every hashtag, URL and image the batch
+        # lists is merged, in list order, even one only a dropped post used.
+        self._tags.update(tags)
+        for u in urls:
+            node = self._urls.setdefault(u["url"], {"domain": None, "domains": {}})
+            for d in u["domains"]:
+                node["domain"] = d
+                node["domains"][d] = None
+        image_keys = [self._image(img) for img in images]
         deferred: list[dict[str, Any]] = []
         rels = self._rels
         fromiso = datetime.fromisoformat
@@ -391,23 +400,16 @@ class ImportFiles:
             self._post_nodes.add(pid, props)
             rels["POSTED"].add(aid, pid)
             for i in row.get("t", ()):
-                name = tags[i]
-                self._tags.add(name)
-                rels["TAGGED"].add(pid, name)
+                rels["TAGGED"].add(pid, tags[i])
             seen: set[str] = set()
             for i in row.get("u", ()):
-                u = urls[i]
-                url = u["url"]
-                node = self._urls.setdefault(url, {"domain": None, "domains": {}})
-                for d in u["domains"]:
-                    node["domain"] = d
-                    node["domains"][d] = None
+                url = urls[i]["url"]
                 if url not in seen:
                     seen.add(url)
                     rels["LINKS_TO"].add(pid, url)
             seen.clear()
             for i in row.get("m", ()):
-                key = self._image(images[i])
+                key = image_keys[i]
                 if key not in seen:
                     seen.add(key)
                     rels["HAS_MEDIA"].add(pid, key)
