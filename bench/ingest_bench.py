@@ -1,4 +1,4 @@
-"""Ingest throughput, three ways on the same server and the same generated data:
+"""Ingest throughput, four ways on the same server and the same generated data:
 
 1. cibgraph's ingest (`load_dataset`: streaming, validation, batched UNWIND … MERGE);
 2. a naive loader: the same MERGE statements, one record per transaction
@@ -7,12 +7,19 @@
 3. Neo4j's `LOAD CSV … CALL { … } IN TRANSACTIONS` with equivalent Cypher, from
    CSVs written into the server's import folder. Preparing those CSVs
    (normalised hashtags, mentions, text keys) is done beforehand and not timed.
+4. `cibgraph ingest --bulk` (`bulk_load`): the same reading and validation,
+   import files, `neo4j-admin database import full`, the server stopped and
+   started again, constraints and indexes built; all of it timed.
 
-Usage (against the server in the environment, which is WIPED):
+Usage (against the local managed server in the environment, which is WIPED and,
+for the bulk loader, replaced):
     python bench/ingest_bench.py --accounts 20000 --posts 200000
-Each batched loader runs `--rounds` times (alternating, best time counts) so
-the JVM warming up on a fresh server does not fall on one of them. Prints
-records/s for each and the ratios; exits 0 either way (no thresholds).
+    python bench/ingest_bench.py --data ../shared/data/ira-tweets-by-author --format ira-tweets
+With `--format` other than canonical only cibgraph's two loaders run (LOAD CSV
+and the naive loader need the generated data). Each batched loader runs
+`--rounds` times (alternating, best time counts) so the JVM warming up on a
+fresh server does not fall on one of them. Prints records/s for each and the
+ratios; exits 0 either way (no thresholds).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from cibgraph.db import Graph
-from cibgraph.ingest import load_dataset, writer
+from cibgraph.ingest import bulk, load_dataset, writer
 from cibgraph.ingest import records as rec
 from cibgraph.ingest.generate import generate_dataset
 from cibgraph.ingest.loader import DEFAULT_WRITERS
@@ -213,6 +220,18 @@ def _show(loader: str, records: int, seconds: float, graph_counts: dict[str, int
     )
 
 
+def run_bulk(settings: Any, data: Path, fmt: str, batch: int) -> tuple[float, int]:
+    t = time.perf_counter()
+
+    def phase(message: str) -> None:
+        # Where the bulk load's time goes (the import tool's own progress lines left out).
+        if not message.startswith("  "):
+            print(f"    {time.perf_counter() - t:6.1f} s  {message}", flush=True)
+
+    report = bulk.bulk_load(settings, data, fmt, progress=False, batch_size=batch, echo=phase)
+    return time.perf_counter() - t, report.total_loaded + report.rejected
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--accounts", type=int, default=20_000)
@@ -225,6 +244,14 @@ def main() -> int:
         "--rounds", type=int, default=3, help="runs of each batched loader; the best counts"
     )
     ap.add_argument("--data", type=Path, default=None, help="reuse/keep the generated data here")
+    ap.add_argument(
+        "--format", dest="fmt", default="canonical", help="format of --data (see cibgraph ingest)"
+    )
+    ap.add_argument(
+        "--loaders",
+        default=None,
+        help="comma-separated, of ours,csv,bulk (default: all three for canonical, else ours,bulk)",
+    )
     ap.add_argument(
         "--reader",
         choices=("auto", "process", "thread"),
@@ -241,80 +268,104 @@ def main() -> int:
 
     settings = get_settings()
     import_dir = settings.server_home / "import"
+    generated = args.fmt == "canonical" and (args.data is None or not args.data.exists())
     data = args.data or Path(tempfile.mkdtemp(prefix="cibgraph-bench-"))
-    if not (data / "posts.jsonl").exists():
+    if args.fmt == "canonical" and not (data / "posts.jsonl").exists():
         print(f"generating {args.accounts:,} accounts / {args.posts:,} posts in {data} ...")
         generate_dataset(data, accounts=args.accounts, posts=args.posts, seed=11)
-    write_csvs(data, import_dir)
-    total = args.accounts + args.posts
+        generated = True
+    canonical_bench = args.fmt == "canonical" and (data / "accounts.jsonl").exists()
+    loaders = (args.loaders or ("ours,csv,bulk" if canonical_bench else "ours,bulk")).split(",")
+    if "csv" in loaders:
+        write_csvs(data, import_dir)
+    total = args.accounts + args.posts if generated else 0
 
-    with Graph(settings) as graph:
-        ensure_schema(graph)
-        # Each batched loader runs --rounds times, alternating, and its best time
-        # counts: the first load on a freshly started server also pays for the
-        # JVM warming up, which would otherwise fall on whichever loader ran first.
-        ours_times: list[float] = []
-        csv_times: list[float] = []
-        for rnd in range(1, args.rounds + 1):
-            # Alternate which loader goes first: a server that has just had a
-            # graph wiped works a little differently from one that has rested.
-            order = ("ours", "csv") if rnd % 2 else ("csv", "ours")
-            for which in order:
+    times: dict[str, list[float]] = {name: [] for name in loaders}
+    graph_counts: dict[str, dict[str, int]] = {}
+    for rnd in range(1, args.rounds + 1):
+        # Rotate which loader goes first: a server that has just had a graph
+        # wiped (or been restarted by the bulk load) works a little differently
+        # from one that has rested, and the JVM warms up on the first load.
+        order = loaders[rnd - 1 :] + loaders[: rnd - 1] if loaders else []
+        for which in order:
+            # A new driver each time: the bulk load replaces the database under it.
+            with Graph(settings) as graph:
                 print(f"round {rnd}: wiping the database ...", flush=True)
                 wipe_graph(graph)
+                ensure_schema(graph)
                 if which == "ours":
                     t = time.perf_counter()
                     report = load_dataset(
                         graph,
                         data,
+                        args.fmt,
                         progress=False,
                         batch_size=args.batch,
                         reader_mode=args.reader,
                         writers=args.writers,
+                        tolerate_rejects=True,
                     )
-                    ours_times.append(time.perf_counter() - t)
-                    assert report.rejected == 0
-                    ours_counts = counts(graph)
-                    _show("cibgraph ingest", total, ours_times[-1], ours_counts)
-                else:
-                    csv_times.append(run_load_csv(graph, args.batch))
-                    csv_counts = counts(graph)
-                    _show("LOAD CSV", total, csv_times[-1], csv_counts)
-        ours, csv_s = min(ours_times), min(csv_times)
+                    times[which].append(time.perf_counter() - t)
+                    total = report.total_loaded + report.rejected
+                elif which == "csv":
+                    times[which].append(run_load_csv(graph, args.batch))
+            if which == "bulk":
+                seconds, total = run_bulk(settings, data, args.fmt, args.batch)
+                times[which].append(seconds)
+            with Graph(settings) as graph:
+                graph_counts[which] = counts(graph)
+            _show(
+                {"ours": "cibgraph ingest", "csv": "LOAD CSV", "bulk": "ingest --bulk"}[which],
+                total,
+                times[which][-1],
+                graph_counts[which],
+            )
 
-        wipe_graph(graph)
-        n, naive_s = run_naive(graph, data, args.naive_posts)
-        naive_rate = n / naive_s
-        print(
-            f"naive (1 tx/record): {n:,} records in {naive_s:.1f} s = {naive_rate:,.0f} rec/s "
-            f"(extrapolated to {total:,}: {total / naive_rate:.0f} s)",
-            flush=True,
-        )
-        wipe_graph(graph)
+    naive_rate = 0.0
+    if canonical_bench and args.naive_posts:
+        with Graph(settings) as graph:
+            wipe_graph(graph)
+            ensure_schema(graph)
+            n, naive_s = run_naive(graph, data, args.naive_posts)
+            naive_rate = n / naive_s
+            print(
+                f"naive (1 tx/record): {n:,} records in {naive_s:.1f} s = {naive_rate:,.0f} "
+                f"rec/s (extrapolated to {total:,}: {total / naive_rate:.0f} s)",
+                flush=True,
+            )
+            wipe_graph(graph)
 
-    ours_rate, csv_rate = total / ours, total / csv_s
+    rates = {name: total / min(ts) for name, ts in times.items() if ts}
     print()
     print(
-        f"(best of {args.rounds} rounds for the batched loaders; "
-        f"reader: {args.reader}; writers: {args.writers})"
+        f"{total:,} records ({args.fmt}: {data}); best of {args.rounds} rounds for the "
+        f"batched loaders; reader: {args.reader}; writers: {args.writers}"
     )
-    print(f"{'loader':<22}{'records/s':>12}")
-    for name, rate in (
-        ("cibgraph ingest", ours_rate),
-        ("LOAD CSV", csv_rate),
-        ("naive 1 tx/record", naive_rate),
-    ):
-        print(f"{name:<22}{rate:>12,.0f}")
-    print(f"\ncibgraph / LOAD CSV = {ours_rate / csv_rate:.2f}x (target >= 1.0)")
-    print(f"cibgraph / naive    = {ours_rate / naive_rate:.1f}x (target >= 20)")
-    # Same graph either way, except the ingest's own provenance: one IngestRun,
-    # a SourceFile per input file and a LOADED relationship to each.
-    files = 2
-    same = (ours_counts["nodes"] - 1 - files, ours_counts["relationships"] - files) == (
-        csv_counts["nodes"],
-        csv_counts["relationships"],
-    )
-    print(f"graphs equivalent (ignoring ingest provenance): {same}")
+    print(f"{'loader':<22}{'best s':>8}{'records/s':>12}")
+    names = {"ours": "cibgraph ingest", "csv": "LOAD CSV", "bulk": "ingest --bulk"}
+    for name, rate in rates.items():
+        print(f"{names[name]:<22}{min(times[name]):>8.1f}{rate:>12,.0f}")
+    if naive_rate:
+        print(f"{'naive 1 tx/record':<22}{'':>8}{naive_rate:>12,.0f}")
+    print()
+    if "ours" in rates and "csv" in rates:
+        print(f"cibgraph / LOAD CSV = {rates['ours'] / rates['csv']:.2f}x (target >= 1.0)")
+    if "ours" in rates and naive_rate:
+        print(f"cibgraph / naive    = {rates['ours'] / naive_rate:.1f}x (target >= 20)")
+    if "ours" in rates and "bulk" in rates:
+        print(f"--bulk / cibgraph   = {rates['bulk'] / rates['ours']:.2f}x (target >= 10)")
+    if "ours" in graph_counts and "csv" in graph_counts:
+        # Same graph either way, except the ingest's own provenance: one IngestRun,
+        # a SourceFile per input file and a LOADED relationship to each.
+        files = 2
+        ours_counts, csv_counts = graph_counts["ours"], graph_counts["csv"]
+        same = (ours_counts["nodes"] - 1 - files, ours_counts["relationships"] - files) == (
+            csv_counts["nodes"],
+            csv_counts["relationships"],
+        )
+        print(f"graphs equivalent (ignoring ingest provenance): {same}")
+    if "ours" in graph_counts and "bulk" in graph_counts:
+        print(f"--bulk graph counts equal: {graph_counts['ours'] == graph_counts['bulk']}")
     return 0
 
 

@@ -43,6 +43,15 @@ def ingest(
         help="Transactions at a time (1: one after another; see docs/ingest.md#speed).",
     ),
     no_progress: bool = typer.Option(False, "--no-progress", help="No progress bar."),
+    bulk: bool = typer.Option(
+        False,
+        "--bulk",
+        help="Replace the local server's database with this dataset, built by neo4j-admin "
+        "import (stops and restarts the server; see docs/ingest.md#bulk-loading).",
+    ),
+    bulk_memory: str = typer.Option(
+        "2g", "--bulk-memory", help="Off-heap memory for neo4j-admin import (with --bulk)."
+    ),
 ) -> None:
     """Load a dataset into the graph (idempotent: loading it again changes nothing)."""
     from cibgraph.db import Graph
@@ -50,6 +59,12 @@ def ingest(
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(message)s")
     console = Console(stderr=True)
     rejects_path = rejects or Path("ingest-rejects.jsonl")
+    if bulk:
+        report = _bulk(
+            path, fmt, tolerate_rejects, rejects_path, batch_size, bulk_memory, no_progress
+        )
+        _show(report, rejects_path, console)
+        return
     try:
         guess = detect_format(path) if fmt is None else None
         chosen = guess.format if guess is not None else str(fmt)
@@ -74,6 +89,47 @@ def ingest(
     except (UnknownFormat, FileNotFoundError, ValueError) as e:
         typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from e
+    _show(report, rejects_path, console)
+
+
+def _bulk(
+    path: Path,
+    fmt: str,
+    tolerate_rejects: bool,
+    rejects_path: Path,
+    batch_size: int,
+    bulk_memory: str,
+    no_progress: bool,
+) -> IngestReport:
+    from cibgraph.ingest import bulk
+    from cibgraph.ingest.bulk_csv import BulkUnsupported
+    from cibgraph.neo4j_local.server import ServerError
+    from cibgraph.settings import SettingsError, get_settings
+
+    try:
+        return bulk.bulk_load(
+            get_settings(),
+            path,
+            fmt,
+            tolerate_rejects=tolerate_rejects,
+            rejects_path=rejects_path,
+            progress=not no_progress,
+            batch_size=batch_size,
+            import_memory=bulk_memory,
+            echo=lambda m: typer.echo(m, err=True),
+        )
+    except bulk.BulkRefused as e:
+        typer.secho(f"Refused: {e}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from e
+    except (BulkUnsupported, UnknownFormat, FileNotFoundError, ValueError, SettingsError) as e:
+        typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from e
+    except (bulk.BulkError, ServerError) as e:
+        typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from e
+
+
+def _show(report: IngestReport, rejects_path: Path, console: Console) -> None:
     print_summary(report, Console())
     if report.rejected:
         shown = report.rejects[:10]
