@@ -94,7 +94,7 @@ def ingest(
 
 def _bulk(
     path: Path,
-    fmt: str,
+    fmt: str | None,
     tolerate_rejects: bool,
     rejects_path: Path,
     batch_size: int,
@@ -110,7 +110,7 @@ def _bulk(
         return bulk.bulk_load(
             get_settings(),
             path,
-            fmt,
+            fmt if fmt is not None else detect_format(path).format,
             tolerate_rejects=tolerate_rejects,
             rejects_path=rejects_path,
             progress=not no_progress,

@@ -24,7 +24,7 @@ from cibgraph.ingest.verify import fingerprint, wipe_graph
 from cibgraph.model import schema_statements
 from cibgraph.settings import Settings
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ingest"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "ingest"
 GOOD = FIXTURES / "canonical_good"
 BROKEN = FIXTURES / "canonical_broken"
 
