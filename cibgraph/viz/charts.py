@@ -185,7 +185,8 @@ def activity_svg(
         )
         ax2.set_ylabel(safe_text(interactions_label))
         ax2.spines["top"].set_visible(False)
-        if since is not None:
+        # a date outside the data's span marks nothing (and far ones are off matplotlib's axis)
+        if since is not None and min(days) <= since <= max(days):
             ax.axvline(mdates.date2num(since), color=SHARED, linestyle="--", linewidth=1)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(mdates.AutoDateLocator()))
         handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]

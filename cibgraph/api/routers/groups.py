@@ -106,7 +106,9 @@ def list_groups(
     request: Request,
     limit: int = Query(50, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=1_000_000),
-    min_size: int = Query(0, ge=0, description="Only groups with at least this many members."),
+    min_size: int = Query(
+        0, ge=0, le=1_000_000, description="Only groups with at least this many members."
+    ),
 ) -> GroupPage:
     # One round trip: groups are few (tens to thousands), so counting and paging together
     # in one query is cheaper than a count query plus a page query.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
 from cibgraph.api.deps import get_graph, get_settings
@@ -44,8 +44,12 @@ def _page(request: Request, data: ViewData, cap: int) -> HTMLResponse:
 def view_group(
     group_id: str,
     request: Request,
-    since: date | None = Query(None, description="Date for the share of activity since."),
+    since: date | None = Query(
+        None, description="Date for the share of activity since (1990-01-01 to 2100-12-31)."
+    ),
 ) -> HTMLResponse:
+    if since is not None and not date(1990, 1, 1) <= since <= date(2100, 12, 31):
+        raise HTTPException(422, detail="since must be between 1990-01-01 and 2100-12-31")
     data = group_page_data(get_graph(request), group_id, links=api_links(), since=since)
     return _html(render_page(data))
 
