@@ -188,16 +188,8 @@ def bulk_load(
             + recovery_hint(settings)
         )
 
-    files = sorted({s.file for s in srcs})
-    digests = runs.file_digests(files)
-    rid = runs.run_id(fmt, path, digests)
-    report = IngestReport(
-        run_id=rid,
-        format=fmt,
-        path=str(path),
-        tolerate_rejects=tolerate_rejects,
-        rejects_path=str(rejects_path) if rejects_path else None,
-    )
+    report, digests = loader.new_report(srcs, fmt, path, tolerate_rejects, rejects_path)
+    rid = report.run_id
     try:
         with ImportFiles(dirs.csv, dirs.root / "deferred.pickle") as out:
             per_file = _read_into(

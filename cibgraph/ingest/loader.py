@@ -105,6 +105,23 @@ class _RejectsFile:
             self._fh.close()
 
 
+def new_report(
+    srcs: Any, fmt: str, path: Path, tolerate_rejects: bool, rejects_path: Path | None
+) -> tuple[IngestReport, dict[Path, tuple[str, int]]]:
+    """The report of a run and the files' digests; the run id comes from the format, the
+    path and the digests (so the transactional and the bulk load of the same data are the
+    same run)."""
+    digests = runs.file_digests(sorted({s.file for s in srcs}))
+    report = IngestReport(
+        run_id=runs.run_id(fmt, path, digests),
+        format=fmt,
+        path=str(path),
+        tolerate_rejects=tolerate_rejects,
+        rejects_path=str(rejects_path) if rejects_path else None,
+    )
+    return report, digests
+
+
 def load_sources(
     graph: Any,
     srcs: list[Source],
@@ -122,16 +139,8 @@ def load_sources(
         raise ValueError(f"writers must be at least 1, not {writers}")
     t0 = time.perf_counter()
     ensure_schema(graph)
-    files = sorted({s.file for s in srcs})
-    digests = runs.file_digests(files)
-    rid = runs.run_id(fmt, path, digests)
-    report = IngestReport(
-        run_id=rid,
-        format=fmt,
-        path=str(path),
-        tolerate_rejects=tolerate_rejects,
-        rejects_path=str(rejects_path) if rejects_path else None,
-    )
+    report, digests = new_report(srcs, fmt, path, tolerate_rejects, rejects_path)
+    rid = report.run_id
     runs.start_run(graph, rid, fmt, path)
     rejects_out = _RejectsFile(rejects_path)
     per_file: dict[Path, dict[str, int]] = {}
