@@ -179,9 +179,8 @@ def live_api(graph, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped
 
 
 def test_group_view_from_the_api(browser: Any, live_api: str, graph) -> None:  # type: ignore[no-untyped-def]
-    from cibgraph.viz.data import group_view
-
     from cibgraph.detect.pipeline import write_shared_items
+    from cibgraph.viz.data import group_view
 
     # The seeded group was written by hand: give it the shared items detect would count
     # (its members' texts; hashtags are context, not items).
