@@ -155,3 +155,15 @@ def live_server(app: Any, host: str = "127.0.0.1") -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def give_group_its_items(graph: Any) -> None:
+    """The seeded group was written by hand: give it the shared items `detect` would count
+    (its members' texts; hashtags are context, not items)."""
+    from cibgraph.detect.pipeline import write_shared_items
+
+    write_shared_items(graph)
+    graph.write(
+        "MATCH (g:Group {id: 'g1'})<-[:MEMBER_OF]-(:Account)-[:POSTED]->(:Post)"
+        "-[:CARRIES]->(it:Item) MERGE (g)-[:EVIDENCE]->(it)"
+    )

@@ -15,7 +15,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from _serve_support import ARGS, CHROMIUM, READER_KEY, XSS_BIO, api_settings, seed, write_catalogue
+from _serve_support import (
+    ARGS,
+    CHROMIUM,
+    READER_KEY,
+    XSS_BIO,
+    api_settings,
+    give_group_its_items,
+    seed,
+    write_catalogue,
+)
 
 from cibgraph.viz.render import ViewData, ViewEdge, ViewNode, render_view
 
@@ -179,16 +188,9 @@ def live_api(graph, tmp_path: Path) -> Iterator[str]:  # type: ignore[no-untyped
 
 
 def test_group_view_from_the_api(browser: Any, live_api: str, graph) -> None:  # type: ignore[no-untyped-def]
-    from cibgraph.detect.pipeline import write_shared_items
     from cibgraph.viz.data import group_view
 
-    # The seeded group was written by hand: give it the shared items detect would count
-    # (its members' texts; hashtags are context, not items).
-    write_shared_items(graph)
-    graph.write(
-        "MATCH (g:Group {id: 'g1'})<-[:MEMBER_OF]-(:Account)-[:POSTED]->(:Post)"
-        "-[:CARRIES]->(it:Item) MERGE (g)-[:EVIDENCE]->(it)"
-    )
+    give_group_its_items(graph)
     expected = group_view(graph, "g1")
     # 3 members + 3 shared texts (see _serve_support.seed).
     assert len(expected.nodes) == 6
