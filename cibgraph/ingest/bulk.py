@@ -36,7 +36,7 @@ from typing import Any
 from cibgraph.ingest import loader, reader, runs, sources_for, writer
 from cibgraph.ingest.bulk_csv import FileGroup, ImportFiles, run_node
 from cibgraph.ingest.loader import IngestReport
-from cibgraph.ingest.reader import ReaderMode, Reject
+from cibgraph.ingest.reader import ReaderMode
 from cibgraph.model import ensure_schema
 from cibgraph.neo4j_local import server
 from cibgraph.settings import Settings
@@ -233,19 +233,10 @@ def _read_into(
     reader_mode: ReaderMode,
 ) -> dict[Path, dict[str, int]]:
     """The loader's reading loop (same rejects, counts and warnings), into import files."""
-    rejects_out = loader._RejectsFile(rejects_path)
-    per_file: dict[Path, dict[str, int]] = {}
+    tally = loader.Tally(report, rejects_path)
+    rejects_out, per_file = tally.rejects_out, tally.per_file
+    file_counts, reject = tally.file_counts, tally.reject
     in_graph: dict[str, bool] = {}
-
-    def file_counts(f: str) -> dict[str, int]:
-        return per_file.setdefault(Path(f), {"records": 0, "rejected": 0})
-
-    def reject(r: Reject) -> None:
-        report.rejected += 1
-        file_counts(r.file)["rejected"] += 1
-        if len(report.rejects) < loader.MAX_REJECTS_IN_REPORT:
-            report.rejects.append(r)
-        rejects_out.write(r)
 
     bar = loader.Progress(
         loader.TextColumn("[bold]{task.description}"),

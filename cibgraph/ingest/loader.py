@@ -105,6 +105,27 @@ class _RejectsFile:
             self._fh.close()
 
 
+class Tally:
+    """A run's per-file counts and rejects (the transactional and the bulk load keep them
+    alike, so both give the same report and rejects file)."""
+
+    def __init__(self, report: IngestReport, rejects_path: Path | None) -> None:
+        self.report = report
+        self.rejects_out = _RejectsFile(rejects_path)
+        self.per_file: dict[Path, dict[str, int]] = {}
+
+    def file_counts(self, f: str) -> dict[str, int]:
+        # Lanes may deliver a file's rows before the chunk that opened it.
+        return self.per_file.setdefault(Path(f), {"records": 0, "rejected": 0})
+
+    def reject(self, r: Reject) -> None:
+        self.report.rejected += 1
+        self.file_counts(r.file)["rejected"] += 1
+        if len(self.report.rejects) < MAX_REJECTS_IN_REPORT:
+            self.report.rejects.append(r)
+        self.rejects_out.write(r)
+
+
 def new_report(
     srcs: Any, fmt: str, path: Path, tolerate_rejects: bool, rejects_path: Path | None
 ) -> tuple[IngestReport, dict[Path, tuple[str, int]]]:
@@ -142,21 +163,11 @@ def load_sources(
     report, digests = new_report(srcs, fmt, path, tolerate_rejects, rejects_path)
     rid = report.run_id
     runs.start_run(graph, rid, fmt, path)
-    rejects_out = _RejectsFile(rejects_path)
-    per_file: dict[Path, dict[str, int]] = {}
+    tally = Tally(report, rejects_path)
+    rejects_out, per_file = tally.rejects_out, tally.per_file
+    file_counts, reject = tally.file_counts, tally.reject
     # Authors looked up in the graph (posts of accounts loaded by an earlier run).
     in_graph: dict[str, bool] = {}
-
-    def file_counts(f: str) -> dict[str, int]:
-        # Lanes may deliver a file's rows before the chunk that opened it.
-        return per_file.setdefault(Path(f), {"records": 0, "rejected": 0})
-
-    def reject(r: Reject) -> None:
-        report.rejected += 1
-        file_counts(r.file)["rejected"] += 1
-        if len(report.rejects) < MAX_REJECTS_IN_REPORT:
-            report.rejects.append(r)
-        rejects_out.write(r)
 
     progress_bar = Progress(
         TextColumn("[bold]{task.description}"),
