@@ -1,8 +1,10 @@
 """Load benchmark for the REST API on loopback.
 
-About 50 concurrent clients (httpx, asyncio) drive `GET /groups` and one
-stored-query endpoint for a bounded time each; the same stored query is then
-run through the driver directly (`run_stored`, 50 threads) for the same time.
+About 50 concurrent clients (httpx, asyncio) drive `GET /groups`, then one
+stored-query endpoint and the same stored query through the driver directly
+(`run_stored`, 50 threads) take turns for `--rounds` rounds of the same length,
+so a noisy neighbour slows both sides alike. The API runs with the worker
+count `cibgraph serve` uses.
 Prints throughput, p50/p95 latency and errors for each, and the API/driver
 ratios. Nothing here passes or fails on a wall-clock threshold.
 
@@ -24,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -147,6 +150,16 @@ def direct(graph: Graph, query: str, clients: int, seconds: float) -> Result:
     return res
 
 
+def merge(total: Result, part: Result) -> None:
+    total.latencies += part.latencies
+    total.errors += part.errors
+    total.error_samples = (total.error_samples + part.error_samples)[:3]
+    total.seconds += part.seconds
+    total.client_cpu += part.client_cpu
+    if part.server_cpu is not None:
+        total.server_cpu = (total.server_cpu or 0.0) + part.server_cpu
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -155,6 +168,8 @@ def free_port() -> int:
 
 def start_api(key: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = dict(os.environ, CIBGRAPH_API_KEYS=f"{key}:reader")
+    if workers > 1:  # as `cibgraph serve` does: the heavy-query caps span the workers
+        env.setdefault("CIBGRAPH_API_SLOT_DIR", tempfile.mkdtemp(prefix="cibgraph-api-slots-"))
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -203,26 +218,41 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         metavar="N",
         help="add N benchmark groups when the database has none",
     )
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="uvicorn worker processes (default: what `cibgraph serve` uses, CIBGRAPH_API_WORKERS)",
+    )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="alternate the API and the driver this many times, so drift on a noisy machine "
+        "hits both sides alike",
+    )
     ap.add_argument("--json", action="store_true", help="also print the results as JSON")
     args = ap.parse_args(argv)
 
     catalogue = load_catalogue()
     if args.query not in catalogue or any(p.required for p in catalogue[args.query].params):
         raise SystemExit(f"{args.query!r} is not a stored query without required parameters")
-    graph = Graph(get_settings())
+    settings = get_settings()
+    workers = args.workers or settings.api_workers
+    graph = Graph(settings)
     n_groups = graph.read("MATCH (g:Group) RETURN count(g) AS n")[0]["n"]
     if n_groups == 0 and args.populate:
         graph.write(POPULATE, {"groups": args.populate})
         n_groups = args.populate
     print(
         f"Groups in the database: {n_groups}; {args.clients} clients, "
-        f"{args.seconds:.0f} s per phase, loopback"
+        f"{args.seconds:.0f} s per phase, {args.rounds} alternating rounds, "
+        f"{workers} API worker(s), loopback"
     )
 
     key = secrets.token_urlsafe(24)
     port = free_port()
-    api = start_api(key, port, args.workers)
+    api = start_api(key, port, workers)
     base = f"http://127.0.0.1:{port}"
     server = psutil.Process(api.pid)
 
@@ -236,22 +266,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         res.server_cpu = server_cpu() - before
         return res
 
+    query_url = f"{base}/queries/{args.query}?limit=100"
+    api_q = Result(f"API GET /queries/{args.query}")
+    drv = Result(f"driver direct: {args.query}")
     try:
-        results = [
-            measured(f"{base}/groups", "API GET /groups"),
-            measured(f"{base}/queries/{args.query}?limit=100", f"API GET /queries/{args.query}"),
-        ]
+        groups = measured(f"{base}/groups", "API GET /groups")
+        for _ in range(args.rounds):
+            merge(api_q, measured(query_url, api_q.name))
+            merge(drv, direct(graph, args.query, args.clients, args.seconds))
     finally:
         api.terminate()
         api.wait(30)
-    results.append(direct(graph, args.query, args.clients, args.seconds))
+    results = [groups, api_q, drv]
     graph.close()
 
     for r in results:
         print(r.line())
         for s in r.error_samples:
             print(f"    error: {s}")
-    api_q, drv = results[1], results[2]
     ratios = {
         "throughput_api_over_driver": api_q.throughput / drv.throughput if drv.throughput else None,
         "p50_api_over_driver": api_q.pct(50) / drv.pct(50) if drv.latencies else None,
@@ -272,6 +304,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     out = {
         "clients": args.clients,
         "seconds": args.seconds,
+        "rounds": args.rounds,
+        "workers": workers,
         "groups": n_groups,
         "results": [
             {

@@ -49,8 +49,15 @@ class Settings(BaseSettings):
     # Stored queries marked `// cost: heavy` running at once, per API key and in all.
     heavy_per_key: int = Field(2, ge=1, validation_alias="CIBGRAPH_HEAVY_PER_KEY")
     heavy_total: int = Field(3, ge=1, validation_alias="CIBGRAPH_HEAVY_TOTAL")
-    # Threads serving the API's blocking endpoints (the driver is sync); anyio's default.
-    api_threads: int = Field(40, ge=1, validation_alias="CIBGRAPH_API_THREADS")
+    # Threads per worker serving the API's blocking endpoints (the driver is sync). Each
+    # request holds the GIL to decode Bolt and encode JSON, so more threads only lengthen the
+    # tail (8 against anyio's 40: p95 1.18 against 1.49 of the driver's, docs/api.md).
+    api_threads: int = Field(8, ge=1, validation_alias="CIBGRAPH_API_THREADS")
+    # uvicorn worker processes for `cibgraph serve`: one per core of a 2-core machine keeps
+    # up with the driver (docs/api.md, "Load benchmark").
+    api_workers: int = Field(2, ge=1, validation_alias="CIBGRAPH_API_WORKERS")
+    # Shared by the workers of one server so the heavy-query caps hold across them.
+    api_slot_dir: Path | None = Field(None, validation_alias="CIBGRAPH_API_SLOT_DIR")
     api_host: str = Field("127.0.0.1", validation_alias="CIBGRAPH_API_HOST")
     api_port: int = Field(8000, validation_alias="CIBGRAPH_API_PORT")
     # "key:role[:name],..." with role reader, analyst or admin; the name signs verdicts.

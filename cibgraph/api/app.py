@@ -34,7 +34,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Sync endpoints run on anyio's thread pool; its size is a knob because each request
-        # holds the GIL to decode Bolt and encode JSON (8 and 40 measured alike, docs/api.md).
+        # holds the GIL to decode Bolt and encode JSON (docs/api.md, "Load benchmark").
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         if app.state.graph is not None:
@@ -55,7 +55,10 @@ def create_app(
     app.state.catalogue = load_catalogue() if catalogue is None else catalogue
     app.state.guide_origins = guide.browser_origins(settings.browser_url)
     app.state.heavy_slots = HeavySlots(
-        settings.heavy_per_key, settings.heavy_total, retry_after=errors.RETRY_AFTER
+        settings.heavy_per_key,
+        settings.heavy_total,
+        retry_after=errors.RETRY_AFTER,
+        directory=settings.api_slot_dir,
     )
     if not app.state.api_keys:
         log.warning("CIBGRAPH_API_KEYS is empty: every data endpoint will answer 401")
