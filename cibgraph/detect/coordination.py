@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 Action = tuple[str, str, int, str]
@@ -136,7 +136,7 @@ def _burst_scale(
 
 
 def co_actions(
-    by_item: dict[str, list[tuple[int, str, str]]],
+    by_item: Mapping[str, Sequence[tuple[int, str, str]]],
     max_window: int,
     *,
     max_sharers: int | None = None,
@@ -203,7 +203,7 @@ def scale_evidence(items: dict[str, CoAction], sharers: dict[str, int], scale: i
 
 
 def window_pairs(
-    by_item: dict[str, list[tuple[int, str, str]]],
+    by_item: Mapping[str, Sequence[tuple[int, str, str]]],
     window: int,
     *,
     max_sharers: int | None = None,
@@ -225,7 +225,7 @@ def window_pairs(
 
 
 def plain_co_share_pairs(
-    by_item: dict[str, list[tuple[int, str, str]]], window: int, min_shared: int
+    by_item: Mapping[str, Sequence[tuple[int, str, str]]], window: int, min_shared: int
 ) -> set[Pair]:
     """The baseline: pairs with at least `min_shared` items co-posted in the window, unweighted."""
     pairs = window_pairs(by_item, window)

@@ -32,7 +32,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from cibgraph.db import Graph
+from cibgraph.detect.actions import CHUNK, ItemActions
 from cibgraph.model import label, rel_type
 
 KINDS = {"img": "image", "text": "text", "url": "url", "comment": "comment"}
@@ -73,42 +78,39 @@ def _batches(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
         yield rows[i : i + BATCH]
 
 
-def write_items(
-    graph: Graph,
-    by_item: dict[str, list[tuple[int, str, str]]],
-    previews: dict[str, str],
-) -> int:
+def _table_batches(table: pa.Table, keys: list[str]) -> Iterator[list[dict[str, Any]]]:
+    for lo in range(0, table.num_rows, BATCH):
+        part = table.slice(lo, BATCH)
+        posts = part.column("post").to_pylist()
+        codes = part.column("item").to_pylist()
+        yield [{"p": p, "k": keys[c]} for p, c in zip(posts, codes, strict=True)]
+
+
+def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) -> int:
     """Write every item at least two accounts acted on, with its posts; remove the rest.
 
-    `by_item`: item -> [(t, account, post id)], where for comment items the post
-    id is the post commented on. Idempotent: nodes are MERGEd, and only
-    relationships that changed are written or deleted.
+    For comment items the actions' post is the post commented on. Idempotent: nodes are
+    MERGEd, and only relationships that changed are written or deleted. The relationships
+    are compared as Arrow columns (an anti-join each way), not as a Python set per post.
     """
+    keys = by_item.item_keys
+    sharers = by_item.sharers().tolist()
+    counts = np.diff(by_item.offsets).tolist()
     items: list[dict[str, Any]] = []
-    carries: set[tuple[str, str]] = set()
-    about: set[tuple[str, str]] = set()
-    for key, acts in by_item.items():
-        sharers = len({a for _, a, _ in acts})
-        if sharers < 2:
-            continue
-        kind = kind_of(key)
+    for key, n_sharers, n_actions in zip(keys, sharers, counts, strict=True):
         preview = previews.get(key)
         items.append(
             {
                 "key": key,
-                "kind": kind,
-                "sharers": sharers,
-                "actions": len(acts),
+                "kind": kind_of(key),
+                "sharers": n_sharers,
+                "actions": n_actions,
                 "preview": preview[:PREVIEW_CHARS] if preview else None,
             }
         )
-        for _, _, post in acts:
-            (about if kind == "comment" else carries).add((post, key))
-    items.sort(key=lambda r: r["key"])
-    wanted_keys = [r["key"] for r in items]
     graph.write(
         f"MATCH (it:{_IT}) WHERE NOT it.key IN $keys DETACH DELETE it",
-        {"keys": wanted_keys},
+        {"keys": keys},
     )
     for _ in graph.write_batches(
         f"UNWIND $rows AS row MERGE (it:{_IT} {{key: row.key}}) "
@@ -117,7 +119,14 @@ def write_items(
         _batches(items),
     ):
         pass
-    for rel, wanted in ((_CARRIES, carries), (_ABOUT, about)):
+    is_comment = np.array([k.startswith("comment:") for k in keys], dtype=bool)
+    item_col = np.repeat(np.arange(len(keys), dtype=np.int32), np.diff(by_item.offsets))
+    actions = pa.table({"post": by_item.post, "item": pa.array(item_col, pa.int32())})
+    on_comment = pa.array(is_comment[item_col]) if len(item_col) else pa.array([], pa.bool_())
+    code = {k: n for n, k in enumerate(keys)}
+    for rel, comment in ((_CARRIES, False), (_ABOUT, True)):
+        mask = on_comment if comment else pc.invert(on_comment)
+        wanted = actions.filter(mask).group_by(["post", "item"]).aggregate([])
         # CARRIES runs post -> item, ABOUT item -> post
         arrow = (
             f"(p:{_P} {{id: row.p}})-[r:{rel}]->(it:{_IT} {{key: row.k}})"
@@ -125,21 +134,47 @@ def write_items(
             else f"(it:{_IT} {{key: row.k}})-[r:{rel}]->(p:{_P} {{id: row.p}})"
         )
         every = arrow.replace(" {id: row.p}", "").replace(" {key: row.k}", "")
-        existing = {
-            (r["p"], r["k"])
-            for r in graph.read(f"MATCH {every} RETURN p.id AS p, it.key AS k", timeout=600)
-        }
-        stale = [{"p": p, "k": k} for p, k in sorted(existing - wanted)]
-        new = [{"p": p, "k": k} for p, k in sorted(wanted - existing)]
+        existing = _existing(graph, f"MATCH {every} RETURN p.id AS p, it.key AS k", code)
+        stale = existing.join(wanted, ["post", "item"], join_type="left anti")
+        new = wanted.join(existing, ["post", "item"], join_type="left anti")
         for _ in graph.write_batches(
-            f"UNWIND $rows AS row MATCH {arrow} DELETE r", _batches(stale)
+            f"UNWIND $rows AS row MATCH {arrow} DELETE r", _table_batches(stale, keys)
         ):
             pass
         create = f"CREATE (p)-[:{rel}]->(it)" if rel == _CARRIES else f"CREATE (it)-[:{rel}]->(p)"
         for _ in graph.write_batches(
             f"UNWIND $rows AS row MATCH (p:{_P} {{id: row.p}}) MATCH (it:{_IT} {{key: row.k}}) "
             + create,
-            _batches(new),
+            _table_batches(new, keys),
         ):
             pass
     return len(items)
+
+
+def _existing(graph: Graph, cypher: str, code: dict[str, int]) -> pa.Table:
+    """The relationships in the graph as (post, item code) columns; every item is wanted
+    (the others were deleted with their relationships just before)."""
+    parts: list[pa.Table] = []
+    posts: list[str] = []
+    items: list[int] = []
+
+    def flush() -> None:
+        if posts:
+            parts.append(
+                pa.table(
+                    {"post": pa.array(posts, pa.string()), "item": pa.array(items, pa.int32())}
+                )
+            )
+            posts.clear()
+            items.clear()
+
+    with graph.session(read_only=True) as s:
+        for r in s.run(cypher):
+            posts.append(r["p"])
+            items.append(code[r["k"]])
+            if len(posts) >= CHUNK:
+                flush()
+    flush()
+    if not parts:
+        return pa.table({"post": pa.array([], pa.string()), "item": pa.array([], pa.int32())})
+    return pa.concat_tables(parts)

@@ -33,13 +33,12 @@ import numpy as np
 import numpy.typing as npt
 
 from cibgraph.db import Graph
+from cibgraph.detect.actions import ActionBuilder, ItemActions
 from cibgraph.detect.communities import leiden_communities
 from cibgraph.detect.coordination import (
     SCALES,
-    Action,
     PairEvidence,
     co_actions,
-    group_actions,
     scale_evidence,
 )
 from cibgraph.detect.items import (
@@ -184,51 +183,65 @@ def load_texts(graph: Graph) -> list[tuple[str, str]]:
     return sorted((r["k"], r["text"]) for r in rows)
 
 
-def load_actions(
+def load_item_actions(
     graph: Graph,
     image_cluster: dict[str, str],
     text_cluster: dict[str, str],
     *,
     comments: bool = True,
-) -> tuple[list[Action], dict[str, str]]:
-    """Every (item, account, time, post) and a preview per item (`items.py` defines them)."""
-    image_rows = list(
-        _stream(
-            graph,
-            f"MATCH (a:{A})-[:POSTED]->(p:{P})-[:HAS_MEDIA]->(i:{IMG}) "
-            "WHERE p.posted_at IS NOT NULL "
-            "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, i.key AS k",
-        )
+) -> tuple[ItemActions, dict[str, str]]:
+    """Every (item, account, time, post) as columns (`actions.py`), and a preview per link.
+
+    Neo4j groups each kind by its raw key, so only keys with two or more actions, or in a
+    near-duplicate cluster (whose other members may carry the rest), are sent at all."""
+    builder = ActionBuilder(
+        r["id"] for r in _stream(graph, f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")
     )
-    previews: dict[str, str] = {}
-    actions: list[Action] = [
-        (image_item(image_cluster.get(r["k"], r["k"])), r["a"], r["t"], r["p"]) for r in image_rows
+    clustered_images = sorted(set(image_cluster) | set(image_cluster.values()))
+    clustered_texts = sorted(set(text_cluster) | set(text_cluster.values()))
+    grouped = (
+        "WITH {key} AS k, collect(a.id) AS accs, collect({t}) AS ts, collect(p.id) AS ps "
+        "WHERE size(ps) >= 2 OR k IN $clustered RETURN k, accs, ts, ps"
+    )
+    posted = f"MATCH (a:{A})-[:POSTED]->(p:{P})"
+    kinds: list[tuple[str, list[str], Callable[[str], str]]] = [
+        (
+            f"{posted}-[:HAS_MEDIA]->(i:{IMG}) WHERE p.posted_at IS NOT NULL "
+            + grouped.format(key="i.key", t="p.posted_at.epochSeconds"),
+            clustered_images,
+            lambda k: image_item(image_cluster.get(k, k)),
+        ),
+        (
+            f"{posted} WHERE p.text_key IS NOT NULL AND p.posted_at IS NOT NULL "
+            + grouped.format(key="p.text_key", t="p.posted_at.epochSeconds"),
+            clustered_texts,
+            lambda k: text_item(text_cluster.get(k, k)),
+        ),
+        (
+            f"{posted}-[:{rel_type('LINKS_TO')}]->(u) WHERE p.posted_at IS NOT NULL "
+            + grouped.format(key="u.url", t="p.posted_at.epochSeconds"),
+            [],
+            url_item,
+        ),
     ]
-    for r in _stream(
-        graph,
-        f"MATCH (a:{A})-[:POSTED]->(p:{P}) WHERE p.text_key IS NOT NULL "
-        "AND p.posted_at IS NOT NULL "
-        "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, p.text_key AS k",
-    ):
-        actions.append((text_item(text_cluster.get(r["k"], r["k"])), r["a"], r["t"], r["p"]))
-    for r in _stream(
-        graph,
-        f"MATCH (a:{A})-[:POSTED]->(p:{P})-[:{rel_type('LINKS_TO')}]->(u) "
-        "WHERE p.posted_at IS NOT NULL "
-        "RETURN a.id AS a, p.posted_at.epochSeconds AS t, p.id AS p, u.url AS k",
-    ):
-        item = url_item(r["k"])
-        previews[item] = r["k"]
-        actions.append((item, r["a"], r["t"], r["p"]))
     if comments:
-        for r in _stream(
-            graph,
-            f"MATCH (a:{A})-[c:{rel_type('COMMENTED')}|{rel_type('SHARED')}]->(p:{P}) "
-            "WHERE c.at IS NOT NULL "
-            "RETURN a.id AS a, c.at.epochSeconds AS t, p.id AS p",
-        ):
-            actions.append((comment_item(r["p"]), r["a"], r["t"], r["p"]))
-    return actions, previews
+        kinds.append(
+            (
+                f"MATCH (a:{A})-[c:{rel_type('COMMENTED')}|{rel_type('SHARED')}]->(p:{P}) "
+                "WHERE c.at IS NOT NULL " + grouped.format(key="p.id", t="c.at.epochSeconds"),
+                [],
+                comment_item,
+            )
+        )
+    previews: dict[str, str] = {}
+    for cypher, clustered, item_of in kinds:
+        for r in _stream(graph, cypher, {"clustered": clustered}):
+            item = item_of(r["k"])
+            builder.add(item, r["accs"], r["ts"], r["ps"])
+            if item.startswith("url:"):
+                previews[item] = r["k"]
+    by_item = builder.build()
+    return by_item, {k: v for k, v in previews.items() if k in by_item}
 
 
 def load_accounts(graph: Graph, ids: set[str]) -> dict[str, AccountInfo]:
@@ -384,7 +397,7 @@ def write_shared_items(
     comments: bool = True,
     report: DetectionReport | None = None,
     step: Callable[[str, float], float] | None = None,
-) -> tuple[dict[str, list[tuple[int, str, str]]], dict[str, str]]:
+) -> tuple[ItemActions, dict[str, str]]:
     """Steps 1 and 2: near-duplicate images, near-identical captions, and the `Item` nodes
     (`items.py`); returns every item's actions and previews for the scoring that follows."""
     report = report if report is not None else DetectionReport()
@@ -406,12 +419,13 @@ def write_shared_items(
     report.near_identical_texts = len(text_cluster)
     t = step("near_identical_texts", t)
 
-    actions, previews = load_actions(graph, image_cluster, text_cluster, comments=comments)
+    by_item, previews = load_item_actions(graph, image_cluster, text_cluster, comments=comments)
     for key, text in texts:
-        previews.setdefault(text_item(text_cluster.get(key, key)), text)
-    report.actions = len(actions)
-    by_item = group_actions(actions)
-    del actions
+        item = text_item(text_cluster.get(key, key))
+        if item in by_item:
+            previews.setdefault(item, text)
+    del texts
+    report.actions = by_item.actions
     t = step("load_actions", t)
 
     report.items = write_items(graph, by_item, previews)
@@ -508,11 +522,8 @@ def run_detection(
     t = step("co_posting", t)
 
     accounts = load_accounts(graph, {x for k in per_pair for x in k})
-    items_of: dict[str, set[str]] = {a: set() for a in accounts}
-    for item, acts in by_item.items():
-        for _, acc, _ in acts:
-            if acc in items_of:
-                items_of[acc].add(item)
+    items_of = by_item.items_of(accounts)
+    none = np.zeros(0, dtype=np.int64)
     edges = []
     best: dict[tuple[str, str], PairEvidence] = {}
     for (a, b), per_scale in sorted(per_pair.items()):
@@ -522,7 +533,9 @@ def run_detection(
             accounts[a],
             accounts[b],
             per_scale,
-            ever=len(items_of[a] & items_of[b]),
+            ever=len(
+                np.intersect1d(items_of.get(a, none), items_of.get(b, none), assume_unique=True)
+            ),
             min_edge_weight=min_edge_weight,
         )
         if e.weight >= min_edge_weight and e.shared >= min_shared:

@@ -32,7 +32,7 @@ the same path.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +91,7 @@ def spark_session(master: str | None = None, **conf: str) -> SparkSession:
     return session
 
 
-def export_actions(by_item: dict[str, list[tuple[int, str, str]]], path: Path) -> list[str]:
+def export_actions(by_item: Mapping[str, Sequence[tuple[int, str, str]]], path: Path) -> list[str]:
     """Write every action as (item, idx, t, acc) integer columns to Parquet; return the
     accounts in code order (item codes follow `by_item`'s order)."""
     import pyarrow as pa
@@ -245,7 +245,7 @@ def co_action_frame(
 
 
 def spark_co_actions(
-    by_item: dict[str, list[tuple[int, str, str]]],
+    by_item: Mapping[str, Sequence[tuple[int, str, str]]],
     max_window: int,
     *,
     max_sharers: int | None = None,

@@ -103,7 +103,7 @@ def test_dependencies_are_exactly_the_imported_ones(installed: Path) -> None:
     # Every module imports in the fresh venv: nothing imported is undeclared.
     found = json.loads(_run([py, "-c", probe], cwd=installed).stdout)
     declared = {_norm(re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0]) for r in found["requires"]}
-    # an optional extra's packages (pyspark, pyarrow for `[spark]`) are imported only when
+    # an optional extra's packages (pyspark for `[spark]`) are imported only when
     # asked for, and are not in the base install
     optional = {_norm(re.split(r"[<>=!~ ;\[]", r, maxsplit=1)[0]) for r in found["extras"]}
     imported: set[str] = set()
