@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     # where the actions are exported as Parquet; on a cluster, a directory every node mounts
     spark_staging: Path | None = Field(None, validation_alias="CIBGRAPH_SPARK_STAGING")
 
+    # `cibgraph detect` stops with a clear message past this resident size (None: 90 % of the
+    # memory available when it starts; detect/budget.py).
+    detect_memory_mb: int | None = Field(None, ge=1, validation_alias="CIBGRAPH_DETECT_MEMORY_MB")
     # Queries and API.
     query_timeout: float = Field(30.0, validation_alias="CIBGRAPH_QUERY_TIMEOUT")
     result_cap: int = Field(10_000, validation_alias="CIBGRAPH_RESULT_CAP")

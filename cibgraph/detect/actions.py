@@ -21,7 +21,7 @@ columns, so the pure functions stay as they are.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -121,8 +121,9 @@ class ItemActions(Mapping[str, list[Act]]):
 class ActionBuilder:
     """Collects (item key, [account], [t], [post]) groups into `ItemActions`."""
 
-    def __init__(self, accounts: Iterable[str]) -> None:
+    def __init__(self, accounts: Iterable[str], check: Callable[[str], None] | None = None) -> None:
         self.accounts = sorted(set(accounts))
+        self._check = check
         self._code = {a: n for n, a in enumerate(self.accounts)}
         self._items: dict[str, int] = {}
         self._parts: list[pa.Table] = []
@@ -137,6 +138,8 @@ class ActionBuilder:
         ps.extend(posts)
         if len(ts) >= CHUNK:
             self._flush()
+            if self._check is not None:
+                self._check("load_actions")
 
     def _flush(self) -> None:
         items, ts, accs, ps = self._cols

@@ -58,6 +58,12 @@ def detect(
     spark_master: str | None = typer.Option(
         None, help="Spark master for --engine spark (default: CIBGRAPH_SPARK_MASTER or local[*])."
     ),
+    memory_budget_mb: int | None = typer.Option(
+        None,
+        min=1,
+        help="Stop with a clear message past this resident size (default: "
+        "CIBGRAPH_DETECT_MEMORY_MB, else 90% of the memory available at the start).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Write near duplicates, the coordination graph and groups (idempotent)."""
@@ -89,23 +95,32 @@ def detect(
             err=True,
         )
         raise typer.Exit(2) from None
+    from cibgraph.detect.budget import MemoryBudgetExceeded
+    from cibgraph.settings import get_settings
+
+    budget = memory_budget_mb or get_settings().detect_memory_mb
     with _graph() as g:
-        report = run_detection(
-            g,
-            window_seconds=window_seconds,
-            scales=scale_values,
-            text_threshold=text_threshold,
-            quiet_tolerance_days=quiet_tolerance_days,
-            max_phash_distance=max_phash_distance,
-            min_shared=min_shared,
-            min_edge_weight=min_edge_weight,
-            min_group_size=min_group_size,
-            min_group_score=min_group_score,
-            seed=seed,
-            progress=not as_json,
-            engine=engine,
-            spark_master=spark_master,
-        )
+        try:
+            report = run_detection(
+                g,
+                window_seconds=window_seconds,
+                scales=scale_values,
+                text_threshold=text_threshold,
+                quiet_tolerance_days=quiet_tolerance_days,
+                max_phash_distance=max_phash_distance,
+                min_shared=min_shared,
+                min_edge_weight=min_edge_weight,
+                min_group_size=min_group_size,
+                min_group_score=min_group_score,
+                seed=seed,
+                progress=not as_json,
+                engine=engine,
+                spark_master=spark_master,
+                memory_budget_mb=budget,
+            )
+        except MemoryBudgetExceeded as e:
+            typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
+            raise typer.Exit(1) from e
     if as_json:
         typer.echo(json.dumps(asdict(report), indent=2))
         return

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 Action = tuple[str, str, int, str]
@@ -141,6 +141,7 @@ def co_actions(
     *,
     max_sharers: int | None = None,
     scales: Sequence[int] = (),
+    check: Callable[[str], None] | None = None,
 ) -> tuple[dict[Pair, dict[str, CoAction]], dict[str, int]]:
     """Every pair's closest co-action per item within `max_window` seconds, and each item's
     number of distinct sharers.
@@ -154,7 +155,9 @@ def co_actions(
     pairs: dict[Pair, dict[str, CoAction]] = {}
     sharers: dict[str, int] = {}
     wide = sorted(s for s in scales if s > SHORT_SCALE)
-    for item, acts in by_item.items():
+    for done, (item, acts) in enumerate(by_item.items()):
+        if check is not None and done % 20_000 == 0:
+            check("co_posting")
         n = len({a for _, a, _ in acts})
         sharers[item] = n
         if n < 2 or (max_sharers is not None and n > max_sharers):

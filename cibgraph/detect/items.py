@@ -11,8 +11,8 @@ An item is one of:
   images' perceptual hashes are joined by a chain of `NEAR_DUPLICATE` pairs
   (at most `max_phash_distance` bits apart), or the files are identical;
 - text, `text:<smallest text key of the cluster>`: the normalised captions are
-  identical, or joined by a chain of near-identical captions (MinHash LSH,
-  `text_similarity.py`);
+  identical, or joined by a chain of near-identical captions (an exact
+  similarity join, `text_similarity.py`);
 - url, `url:<url>`: the same link;
 - comment, `comment:<post id>`: a comment on, or a re-share of, the same post.
 

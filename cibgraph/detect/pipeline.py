@@ -2,8 +2,8 @@
 
 1. NEAR_DUPLICATE between images whose perceptual hashes differ in at most
    `max_phash_distance` bits (multi-index hashing, `near_duplicates.py`).
-2. Shared items: image clusters, near-identical caption clusters (MinHash
-   LSH, `text_similarity.py`), links and commented posts become `Item` nodes
+2. Shared items: image clusters, near-identical caption clusters (an exact
+   similarity join, `text_similarity.py`), links and commented posts become `Item` nodes
    that posts `CARRIES` (`items.py`: the one definition every consumer reads).
 3. COORDINATED_WITH between accounts whose co-posting evidence (rare items
    posted together at some time scale, weighted, plus corroborating signals)
@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from cibgraph.db import Graph
 from cibgraph.detect.actions import ActionBuilder, ItemActions
+from cibgraph.detect.budget import MemoryBudget
 from cibgraph.detect.communities import leiden_communities
 from cibgraph.detect.coordination import (
     SCALES,
@@ -77,6 +78,7 @@ class DetectionReport:
     groups: int = 0
     grouped_accounts: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_mb: float = 0.0  # the largest resident size seen between steps and chunks
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -189,13 +191,18 @@ def load_item_actions(
     text_cluster: dict[str, str],
     *,
     comments: bool = True,
+    check: Callable[[str], None] | None = None,
 ) -> tuple[ItemActions, dict[str, str]]:
     """Every (item, account, time, post) as columns (`actions.py`), and a preview per link.
 
     Neo4j groups each kind by its raw key, so only keys with two or more actions, or in a
     near-duplicate cluster (whose other members may carry the rest), are sent at all."""
     builder = ActionBuilder(
-        r["id"] for r in _stream(graph, f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")
+        (
+            r["id"]
+            for r in _stream(graph, f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")
+        ),
+        check,
     )
     clustered_images = sorted(set(image_cluster) | set(image_cluster.values()))
     clustered_texts = sorted(set(text_cluster) | set(text_cluster.values()))
@@ -397,6 +404,7 @@ def write_shared_items(
     comments: bool = True,
     report: DetectionReport | None = None,
     step: Callable[[str, float], float] | None = None,
+    budget: MemoryBudget | None = None,
 ) -> tuple[ItemActions, dict[str, str]]:
     """Steps 1 and 2: near-duplicate images, near-identical captions, and the `Item` nodes
     (`items.py`); returns every item's actions and previews for the scoring that follows."""
@@ -413,13 +421,16 @@ def write_shared_items(
     )
     t = step("near_duplicates", t)
 
+    check = budget.check if budget is not None else None
     texts = load_texts(graph)
-    text_cluster = text_clusters(texts, threshold=text_threshold)
+    text_cluster = text_clusters(texts, threshold=text_threshold, check=check)
     report.texts = len(texts)
     report.near_identical_texts = len(text_cluster)
     t = step("near_identical_texts", t)
 
-    by_item, previews = load_item_actions(graph, image_cluster, text_cluster, comments=comments)
+    by_item, previews = load_item_actions(
+        graph, image_cluster, text_cluster, comments=comments, check=check
+    )
     for key, text in texts:
         item = text_item(text_cluster.get(key, key))
         if item in by_item:
@@ -452,10 +463,13 @@ def run_detection(
     progress: bool = False,
     engine: str = "python",
     spark_master: str | None = None,
+    memory_budget_mb: int | None = None,
 ) -> DetectionReport:
     """Write NEAR_DUPLICATE, Item/CARRIES, COORDINATED_WITH and Group/MEMBER_OF/EVIDENCE;
     same graph, same result. `window_seconds` restricts detection to that one time scale.
-    `engine="spark"` finds the co-action pairs on Spark (`spark_engine.py`), same result."""
+    `engine="spark"` finds the co-action pairs on Spark (`spark_engine.py`), same result.
+    Past `memory_budget_mb` (default: 90 % of the available memory) it stops with
+    `MemoryBudgetExceeded` between chunks rather than being killed (`budget.py`)."""
     if engine not in ("python", "spark"):
         raise ValueError(f"engine must be 'python' or 'spark' (got {engine!r})")
     use_scales = (window_seconds,) if window_seconds is not None else tuple(sorted(scales))
@@ -477,7 +491,10 @@ def run_detection(
         }
     )
 
+    budget = MemoryBudget(memory_budget_mb)
+
     def step(name: str, t0: float) -> float:
+        budget.check(name)
         now = time.perf_counter()
         report.seconds[name] = round(now - t0, 3)
         if progress:
@@ -492,6 +509,7 @@ def run_detection(
         comments=comments,
         report=report,
         step=step,
+        budget=budget,
     )
     t = time.perf_counter()
 
@@ -508,7 +526,11 @@ def run_detection(
         )
     else:
         pairs, sharers = co_actions(
-            by_item, max(use_scales), max_sharers=max_sharers, scales=use_scales
+            by_item,
+            max(use_scales),
+            max_sharers=max_sharers,
+            scales=use_scales,
+            check=budget.check,
         )
     per_pair: dict[tuple[str, str], dict[int, PairEvidence]] = {}
     for pair, cas in pairs.items():
@@ -591,6 +613,7 @@ def run_detection(
     report.groups = len(groups)
     report.grouped_accounts = sum(g["size"] for g in groups)
     step("groups", t)
+    report.peak_rss_mb = round(budget.peak / 2**20, 1)
     return report
 
 

@@ -94,9 +94,27 @@ def spark_session(master: str | None = None, **conf: str) -> SparkSession:
 def export_actions(by_item: Mapping[str, Sequence[tuple[int, str, str]]], path: Path) -> list[str]:
     """Write every action as (item, idx, t, acc) integer columns to Parquet; return the
     accounts in code order (item codes follow `by_item`'s order)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    from cibgraph.detect.actions import ItemActions
+
+    if isinstance(by_item, ItemActions):  # already columns: no Python object per action
+        item = np.repeat(np.arange(len(by_item), dtype=np.int32), np.diff(by_item.offsets))
+        idx = np.arange(by_item.actions, dtype=np.int64) - by_item.offsets[item]
+        pq.write_table(
+            pa.table(
+                {
+                    "item": pa.array(item),
+                    "idx": pa.array(idx.astype(np.int32)),
+                    "t": pa.array(by_item.t),
+                    "acc": pa.array(by_item.account),
+                }
+            ),
+            path,
+        )
+        return by_item.accounts
     accounts = sorted({a for acts in by_item.values() for _, a, _ in acts})
     code = {a: n for n, a in enumerate(accounts)}
     item_col: list[int] = []

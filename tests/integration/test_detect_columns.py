@@ -110,3 +110,19 @@ def test_detection_on_columns_is_stable(tactics: Graph) -> None:
     tactics.write("MATCH (p:Post)-[r:LINKS_TO]->() DELETE r")
     run_detection(tactics)
     assert not tactics.read("MATCH (:Post)-[:CARRIES]->(i:Item {kind: 'url'}) RETURN i LIMIT 1")
+
+
+def test_detect_over_its_memory_budget_says_so(tactics: Graph) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "cibgraph.cli", "detect", "--memory-budget-mb", "1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 1, out.stderr[-2000:]
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.stderr, out.stderr[-2000:]
+    assert "over its memory budget of 1 MiB" in lines[0] and "MiB" in lines[0].split("holds")[1]

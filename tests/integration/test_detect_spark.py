@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from cibgraph.detect.actions import from_tuples
 from cibgraph.detect.coordination import SCALES, co_actions, group_actions
 from cibgraph.detect.spark_engine import SparkUnavailable, require_spark, spark_co_actions
 
@@ -136,6 +137,12 @@ def test_random_items_give_the_same_pairs_and_the_min_shared_prefilter(spark: An
     )
     assert kept == {k: v for k, v in pairs.items() if len(v) >= 2}
     assert 0 < len(kept) < len(pairs)
+    # detect's own input, the Arrow columns, exported as they are: the same again
+    cols = from_tuples(_random_actions(3) + _planted_actions())
+    assert spark_co_actions(cols, max(SCALES), max_sharers=20, scales=SCALES, spark=spark) == (
+        co_actions(cols, max(SCALES), max_sharers=20, scales=SCALES)
+    )
+    assert co_actions(cols, max(SCALES), max_sharers=20, scales=SCALES)[0] == pairs
 
 
 def test_no_actions_gives_nothing(spark: Any) -> None:

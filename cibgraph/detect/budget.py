@@ -1,0 +1,50 @@
+"""A memory budget for `cibgraph detect`: stop with the figure instead of being killed.
+
+A detect run that outgrows the machine is otherwise ended by the kernel's
+out-of-memory killer, with no word of why and possibly half of its writes
+done. The steps that grow with the data (reading actions, normalising
+captions, the co-action sweep) call `check` between chunks; past the budget,
+`MemoryBudgetExceeded` names the step, the resident size and the budget, so
+the run stops while nothing is half-written (each step's writes are
+idempotent, so a rerun with more memory completes the graph).
+"""
+
+from __future__ import annotations
+
+import psutil
+
+MIB = 1024 * 1024
+
+
+class MemoryBudgetExceeded(RuntimeError):
+    def __init__(self, step: str, rss: int, budget: int) -> None:
+        self.step, self.rss, self.budget = step, rss, budget
+        super().__init__(
+            f"detect stopped during {step}: it holds {rss / MIB:,.0f} MiB, over its memory "
+            f"budget of {budget / MIB:,.0f} MiB. Raise the budget (--memory-budget-mb or "
+            "CIBGRAPH_DETECT_MEMORY_MB) on a machine with more memory, or find the co-action "
+            "pairs on a cluster with --engine spark."
+        )
+
+
+class MemoryBudget:
+    """`budget_mb=None`: 90 % of the memory the machine has available when the run starts."""
+
+    def __init__(self, budget_mb: int | None = None) -> None:
+        self._proc = psutil.Process()
+        if budget_mb is None:
+            self.budget = int(0.9 * (psutil.virtual_memory().available + self.rss()))
+        else:
+            if budget_mb < 1:
+                raise ValueError(f"the memory budget must be at least 1 MiB (got {budget_mb})")
+            self.budget = budget_mb * MIB
+        self.peak = 0
+
+    def rss(self) -> int:
+        return int(self._proc.memory_info().rss)
+
+    def check(self, step: str) -> None:
+        rss = self.rss()
+        self.peak = max(self.peak, rss)
+        if rss > self.budget:
+            raise MemoryBudgetExceeded(step, rss, self.budget)

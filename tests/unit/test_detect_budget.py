@@ -1,0 +1,27 @@
+"""The memory budget names the step, the size held and the budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from cibgraph.detect.budget import MIB, MemoryBudget, MemoryBudgetExceeded
+
+
+def test_over_budget_names_step_and_figures() -> None:
+    b = MemoryBudget(1)
+    with pytest.raises(MemoryBudgetExceeded) as e:
+        b.check("load_actions")
+    assert e.value.step == "load_actions" and e.value.budget == MIB and e.value.rss > MIB
+    assert "during load_actions" in str(e.value) and "budget of 1 MiB" in str(e.value)
+    assert b.peak == e.value.rss
+
+
+def test_default_budget_is_most_of_available_memory() -> None:
+    b = MemoryBudget()
+    b.check("anything")  # a test process is far under 90 % of the machine
+    assert b.budget > b.peak > 0
+
+
+def test_budget_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="at least 1 MiB"):
+        MemoryBudget(0)
