@@ -8,14 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from cibgraph.cypher.catalogue import StoredQuery
-from cibgraph.cypher.runner import run_stored, to_jsonable
-from cibgraph.db import Graph
+from cibgraph.db import Graph, to_jsonable
+from cibgraph.errors import NotFound
+from cibgraph.reads import run_stored
 from cibgraph.viz.render import ViewData, ViewEdge, ViewNode, rows_to_view
-
-
-class NotFound(LookupError):
-    pass
-
 
 _ACCOUNT_PROPS = ("handle", "platform", "display_name", "bio", "followers", "created_at")
 

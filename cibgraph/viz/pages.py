@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from cibgraph.cypher.runner import to_jsonable
-from cibgraph.tactics import tactics_for
-from cibgraph.verdicts import verdict_info
+from cibgraph import reads
+from cibgraph.db import Graph, to_jsonable
 from cibgraph.viz import charts
-from cibgraph.viz.data import NotFound
 from cibgraph.viz.render import PALETTE, _json_for_script, _vis_assets
 
 KIND_PREFIXES = {"img": "image", "text": "text", "url": "url", "comment": "comment"}
@@ -157,7 +154,7 @@ def item_kind(item: dict[str, Any]) -> str:
     return KIND_PREFIXES.get(prefix, "item")
 
 
-def _image_roots(graph: Any) -> list[Path]:
+def _image_roots(graph: Graph) -> list[Path]:
     rows = graph.read("MATCH (r:IngestRun) RETURN DISTINCT r.path AS path")
     roots = []
     for r in rows:
@@ -187,7 +184,7 @@ def thumbnail(path_text: str, roots: list[Path]) -> str | None:
     return None
 
 
-def describe_items(graph: Any, items: list[dict[str, Any]]) -> list[Item]:
+def describe_items(graph: Graph, items: list[dict[str, Any]]) -> list[Item]:
     """Previews for the evidence items: the stored `preview`, else from the graph."""
     post_ids = sorted({p["post_id"] for it in items for p in it["posts"]})
     texts = {
@@ -285,7 +282,7 @@ RETURN day, p.interactions AS stored, rdays
 """
 
 
-def activity(graph: Any, ids: list[str]) -> dict[str, Any]:
+def activity(graph: Graph, ids: list[str]) -> dict[str, Any]:
     """Posts per day by these accounts, and interactions per day on their posts.
 
     Interactions are counted at the time they happened when the data says so
@@ -327,12 +324,6 @@ RETURN a.id AS id, a.handle AS handle, a.display_name AS display_name, a.bio AS 
        i.key AS photo, photo_users, borrowed
 """
 
-_MEMBER_POSTS = """
-UNWIND $ids AS id
-MATCH (a:Account {id: id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
-RETURN a.id AS id, p.posted_at.epochSeconds AS t
-"""
-
 _LINKS = """
 MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account)
 WHERE a.id IN $ids AND b.id IN $ids
@@ -360,11 +351,9 @@ def photo_findings(m: dict[str, Any]) -> str:
 
 
 def group_page_data(
-    graph: Any, group_id: str, *, links: Links, since: date | None = None
+    graph: Graph, group_id: str, *, links: Links, since: date | None = None
 ) -> dict[str, Any]:
-    from cibgraph.api.routers.groups import group_detail
-
-    detail = group_detail(graph, group_id)  # raises NotFound
+    detail = reads.group_detail(graph, group_id)  # raises NotFound
     ids = [m["id"] for m in detail["members"]]
     account_verdicts = _account_verdicts(graph, ids)
     members = []
@@ -385,7 +374,7 @@ def group_page_data(
     members.sort(key=lambda m: (m["first"] or "", m["id"]))
     lane = {m["id"]: i for i, m in enumerate(members)}
     items = describe_items(graph, parse_items(detail.get("evidence"), set(ids)))
-    posts = [(lane[r["id"]], float(r["t"])) for r in graph.read(_MEMBER_POSTS, {"ids": ids})]
+    posts = [(lane[r["id"]], float(r["t"])) for r in reads.post_times(graph, ids)]
     timeline = charts.timeline_svg(
         [m["label"] for m in members],
         posts,
@@ -428,7 +417,7 @@ def group_page_data(
         "score": detail.get("score"),
         "size": detail.get("size") or len(members),
         "signals": detail.get("signals") or [],
-        "tactics": tactics_for(detail.get("signals") or []),
+        "tactics": detail["tactics"],
         "explanation": detail.get("explanation") or "",
         "detected_at": fmt_time(detail.get("detected_at")),
         "facts": (detail.get("evidence") or {}).get("facts")
@@ -460,7 +449,7 @@ def group_page_data(
     }
 
 
-def _account_verdicts(graph: Any, ids: list[str]) -> dict[str, str]:
+def _account_verdicts(graph: Graph, ids: list[str]) -> dict[str, str]:
     rows = graph.read(
         "UNWIND $ids AS id MATCH (v:Verdict)-[:VERDICT_ON]->(a:Account {id: id}) "
         "WITH a, v ORDER BY v.at, v.seq RETURN a.id AS id, collect(v.verdict)[-1] AS verdict",
@@ -482,7 +471,9 @@ def _item_brief(it: Item) -> dict[str, Any]:
     }
 
 
-def _group_network(graph: Any, members: list[dict[str, Any]], items: list[Item]) -> dict[str, Any]:
+def _group_network(
+    graph: Graph, members: list[dict[str, Any]], items: list[Item]
+) -> dict[str, Any]:
     """Members and their coordination links; each link knows its shared items (by index)."""
     ids = [m["id"] for m in members]
     pair_items: dict[tuple[str, str], list[int]] = {}
@@ -546,40 +537,17 @@ def _group_network(graph: Any, members: list[dict[str, Any]], items: list[Item])
 
 # ---------------------------------------------------------------- account page
 
-_ACCOUNT_POSTS = """
-MATCH (a:Account {id: $id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
-RETURN p.posted_at.epochSeconds AS t
-"""
 
-_NEIGHBOURS = """
-MATCH (a:Account {id: $id})-[c:COORDINATED_WITH]-(b:Account)
-RETURN b.id AS id, b.handle AS handle, c.weight AS weight, c.shared AS shared,
-       c.signals AS signals
-ORDER BY c.weight DESC, b.id LIMIT 100
-"""
-
-
-def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str, Any]:
+def account_page_data(graph: Graph, account_id: str, *, links: Links) -> dict[str, Any]:
     from cibgraph.viz.data import account_view
     from cibgraph.viz.render import build_network
 
-    rows = graph.read(
-        "MATCH (a:Account {id: $id}) OPTIONAL MATCH (a)-[:MEMBER_OF]->(g:Group) "
-        "RETURN properties(a) AS profile, "
-        "collect(g {.id, .score, .size, .signals, .evidence_json}) AS groups",
-        {"id": account_id},
-    )
-    if not rows or rows[0]["profile"] is None:
-        raise NotFound(f"no account with id {account_id!r}")
-    profile = to_jsonable(rows[0]["profile"])
+    detail = reads.account_detail(graph, account_id, posts=False)  # raises NotFound
+    profile = detail["profile"]
     groups = []
     evidence_by_pair: dict[str, list[Item]] = {}
-    for g in rows[0]["groups"]:
-        g = to_jsonable(g)
-        try:
-            evidence = json.loads(g.get("evidence_json") or "null")
-        except json.JSONDecodeError:
-            evidence = None
+    for g in detail["groups"]:
+        evidence = g["evidence"]
         raw = [
             it
             for it in parse_items(evidence, _all_accounts(evidence))
@@ -593,24 +561,22 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
                 "id": g["id"],
                 "score": g.get("score"),
                 "size": g.get("size"),
-                "signals": [str(s) for s in g.get("signals") or []],
+                "signals": g["signals"],
                 "href": links.group(g["id"]),
             }
         )
     neighbours = []
-    signals: set[str] = {s for g in groups for s in g["signals"]}
-    for r in graph.read(_NEIGHBOURS, {"id": account_id}):
-        sig = [str(s) for s in r["signals"] or []]
-        signals |= set(sig)
-        its = evidence_by_pair.get(r["id"], [])
+    for r in detail["coordinated_with"]:
+        other = r["account_id"]
+        its = evidence_by_pair.get(other, [])
         neighbours.append(
             {
-                "id": r["id"],
-                "handle": r["handle"] or r["id"],
+                "id": other,
+                "handle": r["handle"] or other,
                 "weight": r["weight"],
                 "shared": r["shared"],
-                "signals": sig,
-                "href": links.account(r["id"]),
+                "signals": r["signals"],
+                "href": links.account(other),
                 "evidence": [
                     {
                         "item": it,
@@ -618,12 +584,12 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
                             next(p["at"] for p in it.posts if p["account_id"] == account_id)
                         ),
                         "theirs": fmt_time(
-                            next(p["at"] for p in it.posts if p["account_id"] == r["id"])
+                            next(p["at"] for p in it.posts if p["account_id"] == other)
                         ),
                         "gap": fmt_lag(
                             abs(
                                 next(p["at"] for p in it.posts if p["account_id"] == account_id)
-                                - next(p["at"] for p in it.posts if p["account_id"] == r["id"])
+                                - next(p["at"] for p in it.posts if p["account_id"] == other)
                             )
                         ),
                     }
@@ -631,7 +597,7 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
                 ],
             }
         )
-    post_times = [float(r["t"]) for r in graph.read(_ACCOUNT_POSTS, {"id": account_id})]
+    post_times = [float(r["t"]) for r in reads.post_times(graph, [account_id])]
     act = activity(graph, [account_id])
     label = profile.get("handle") or account_id
     net, meta = build_network(account_view(graph, account_id), browser_url="")
@@ -668,8 +634,8 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
             if v not in (None, "") and k not in {"handle_norm"}
         ],
         "groups": groups,
-        "signals": sorted(signals),
-        "tactics": tactics_for(sorted(signals)),
+        "signals": detail["signals"],
+        "tactics": detail["tactics"],
         "neighbours": neighbours,
         "timeline_svg": Markup(charts.timeline_svg([label], [(0, t) for t in post_times], [])),
         "activity_svg": Markup(
@@ -691,7 +657,7 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
             "legend": meta["legend"],
             "cap_message": meta["cap_message"],
         },
-        **verdict_info(graph, "account", account_id),
+        **{k: detail[k] for k in ("verdict", "history", "changed_since_verdict")},
     }
 
 
