@@ -1,11 +1,13 @@
 """The read model: what the CLI, the API, the views, the report and the demo read.
 
 Groups (the list, one group with its members, evidence and verdicts), accounts
-(profile, groups, coordination, posts), members' posts, the demo's exports,
-and stored-query runs (`run_stored`, from the runner). Every read is
-parameterised and runs in a read transaction (`Graph.read`); values come back
-as JSON values (`to_jsonable`). Callers only shape the results: routers into
-response models, pages into HTML.
+(profile, groups, coordination, posts), what the pages and network views show
+of members, links and evidence, the demo's exports, and stored-query runs
+(`run_stored`, from the runner). Every read is parameterised and runs in a read
+transaction (`Graph.read`). Groups, accounts and exports come back as JSON values
+(`to_jsonable`); the rows for pages and views as the driver gives them, for the
+page to format its times. Callers only shape the results: routers into response
+models, pages and views into HTML.
 """
 
 from __future__ import annotations
@@ -22,15 +24,28 @@ from cibgraph.verdicts import verdict_info
 __all__ = [
     "NotFound",
     "QueryResult",
+    "account_briefs",
+    "account_centre",
     "account_detail",
+    "account_neighbours",
+    "account_verdicts",
+    "activity_rows",
     "coordinated_accounts",
     "coordination_links",
     "group_detail",
     "group_ids",
+    "group_items",
+    "group_members",
     "group_page",
+    "images",
+    "ingested_paths",
+    "links_among",
+    "member_profiles",
     "parse_evidence",
+    "post_texts",
     "post_times",
     "run_stored",
+    "top_hashtags",
     "totals",
 ]
 
@@ -188,6 +203,201 @@ def post_times(graph: Graph, ids: list[str]) -> list[dict[str, Any]]:
         "RETURN a.id AS id, p.id AS post, p.posted_at.epochSeconds AS t ORDER BY t, post",
         {"ids": ids},
     )
+
+
+# ---------------------------------------------------------------- members, links, evidence
+
+_MEMBERS = """
+UNWIND $ids AS id
+MATCH (a:Account {id: id})
+OPTIONAL MATCH (a)-[:POSTED]->(p:Post)
+WITH a, count(p) AS posts, min(p.posted_at) AS first, max(p.posted_at) AS last
+OPTIONAL MATCH (a)-[:HAS_PROFILE_IMAGE]->(i:Image)
+WITH a, posts, first, last, i,
+     CASE WHEN i IS NULL THEN 0 ELSE COUNT { (i)<-[:HAS_PROFILE_IMAGE]-() } END AS photo_users,
+     i IS NOT NULL AND (EXISTS { (i)<-[:DEPICTS]-() }
+       OR EXISTS { (i)-[:NEAR_DUPLICATE]-(:Image)<-[:DEPICTS]-() }) AS borrowed
+RETURN a.id AS id, a.handle AS handle, a.display_name AS display_name, a.bio AS bio,
+       a.created_at AS created_at, a.followers AS followers, posts, first, last,
+       i.key AS photo, photo_users, borrowed
+"""
+
+# The coordination links among these accounts, each direction as stored.
+_LINKS = """
+MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account)
+WHERE a.id IN $ids AND b.id IN $ids
+RETURN a.id AS source, b.id AS target, c.weight AS weight, c.shared AS shared,
+       c.signals AS signals
+"""
+
+_HASHTAGS = """
+UNWIND $ids AS id
+MATCH (:Account {id: id})-[:POSTED]->(:Post)-[:TAGGED]->(h:Hashtag)
+RETURN h.name AS name, count(*) AS posts ORDER BY posts DESC, name LIMIT 10
+"""
+
+
+def member_profiles(graph: Graph, ids: list[str]) -> list[dict[str, Any]]:
+    """These accounts with their post counts and times and their profile photo's findings."""
+    return graph.read(_MEMBERS, {"ids": ids})
+
+
+def links_among(graph: Graph, ids: list[str]) -> list[dict[str, Any]]:
+    """The COORDINATED_WITH links between two of these accounts."""
+    return graph.read(_LINKS, {"ids": ids})
+
+
+def top_hashtags(graph: Graph, ids: list[str]) -> list[dict[str, Any]]:
+    """The ten hashtags these accounts posted most, `{name, posts}`."""
+    return graph.read(_HASHTAGS, {"ids": ids})
+
+
+def account_verdicts(graph: Graph, ids: list[str]) -> dict[str, str]:
+    """The latest verdict of each of these accounts that has one."""
+    rows = graph.read(
+        "UNWIND $ids AS id MATCH (v:Verdict)-[:VERDICT_ON]->(a:Account {id: id}) "
+        "WITH a, v ORDER BY v.at, v.seq RETURN a.id AS id, collect(v.verdict)[-1] AS verdict",
+        {"ids": ids},
+    )
+    return {r["id"]: r["verdict"] for r in rows}
+
+
+_ACTIVITY = """
+UNWIND $ids AS id
+MATCH (a:Account {id: id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
+WITH p, toString(date(p.posted_at)) AS day
+OPTIONAL MATCH (p)<-[r:LIKED|COMMENTED|SHARED]-() WHERE r.at IS NOT NULL
+WITH day, p, collect(toString(date(r.at))) AS rdays
+RETURN day, p.interactions AS stored, rdays
+"""
+
+
+def activity_rows(graph: Graph, ids: list[str]) -> list[dict[str, Any]]:
+    """One row per timed post of these accounts: `{day, stored, rdays}`, its day, its stored
+    interaction total and the days of the interactions recorded with a time."""
+    return graph.read(_ACTIVITY, {"ids": ids})
+
+
+def post_texts(graph: Graph, ids: list[str]) -> dict[str, Any]:
+    """Post id -> text, for the posts among `ids` that exist."""
+    rows = graph.read(
+        "UNWIND $ids AS id MATCH (p:Post {id: id}) RETURN p.id AS id, p.text AS text",
+        {"ids": ids},
+    )
+    return {r["id"]: r["text"] for r in rows}
+
+
+def images(graph: Graph, keys: list[str]) -> dict[str, dict[str, Any]]:
+    """Image key -> `{key, path, url, sha256, phash}`, for the images that exist."""
+    rows = graph.read(
+        "UNWIND $keys AS k MATCH (i:Image {key: k}) RETURN i.key AS key, i.path AS path, "
+        "i.url AS url, i.sha256 AS sha256, i.phash AS phash",
+        {"keys": keys},
+    )
+    return {r["key"]: r for r in rows}
+
+
+def ingested_paths(graph: Graph) -> list[str]:
+    """The paths that ingest runs loaded from."""
+    rows = graph.read("MATCH (r:IngestRun) RETURN DISTINCT r.path AS path")
+    return [r["path"] for r in rows if isinstance(r["path"], str)]
+
+
+# ---------------------------------------------------------------- network views
+
+# Members, each with their interaction total (for node size).
+_GROUP_MEMBERS = """
+MATCH (g:Group {id: $id})<-[:MEMBER_OF]-(a:Account)
+OPTIONAL MATCH (a)-[:POSTED]->(p:Post)
+WITH g, a, sum(coalesce(p.interactions, 0)) AS interactions, count(p) AS posts
+OPTIONAL MATCH (a)-[:MEMBER_OF]->(other:Group)
+RETURN a {.id, .handle, .platform, .display_name, .bio, .followers, .created_at} AS account,
+       interactions, posts, collect(DISTINCT other.id) AS groups, g.id AS group_id
+ORDER BY account.id
+"""
+
+# The group's shared items: exactly the items its score counted (`cibgraph.detect.items`).
+_GROUP_ITEMS = """
+MATCH (g:Group {id: $id})-[:EVIDENCE]->(it:Item)
+CALL (g, it) {
+  MATCH (g)<-[:MEMBER_OF]-(a:Account)-[:POSTED]->(:Post)-[:CARRIES]->(it)
+  RETURN a.id AS member
+  UNION ALL
+  MATCH (g)<-[:MEMBER_OF]-(a:Account)-[:COMMENTED|SHARED]->(:Post)<-[:ABOUT]-(it)
+  RETURN a.id AS member
+}
+WITH it, collect(DISTINCT member) AS members, count(member) AS posts
+RETURN it.kind AS kind, it.key AS key, coalesce(it.preview, it.key) AS label, members, posts
+ORDER BY size(members) DESC, posts DESC, key
+LIMIT $max_items
+"""
+
+
+def group_members(graph: Graph, group_id: str) -> list[dict[str, Any]]:
+    """A group's members, each with its interaction and post totals and its groups.
+    Raises NotFound when there is no such group."""
+    members = graph.read(_GROUP_MEMBERS, {"id": group_id})
+    if not members:
+        exists = graph.read("MATCH (g:Group {id: $id}) RETURN g.id AS id", {"id": group_id})
+        if not exists:
+            raise NotFound(f"no group with id {group_id!r}")
+    return members
+
+
+def group_items(graph: Graph, group_id: str, max_items: int) -> list[dict[str, Any]]:
+    """A group's shared items, most widely shared first: `{kind, key, label, members, posts}`."""
+    return graph.read(_GROUP_ITEMS, {"id": group_id, "max_items": max_items})
+
+
+_ACCOUNT_CENTRE = """
+MATCH (a:Account {id: $id})
+OPTIONAL MATCH (a)-[:POSTED]->(p:Post)
+OPTIONAL MATCH (a)-[:MEMBER_OF]->(g:Group)
+RETURN a {.id, .handle, .platform, .display_name, .bio, .followers, .created_at} AS account,
+       sum(coalesce(p.interactions, 0)) AS interactions, collect(DISTINCT g.id)[0] AS group_id
+"""
+
+# Accounts within one hop over coordination, follows, mentions and interactions.
+_ACCOUNT_NEIGHBOURS = """
+MATCH (a:Account {id: $id})-[r:COORDINATED_WITH|FOLLOWS|LIKED|COMMENTED|SHARED|MENTIONS|POSTED]-(x)
+WITH a, r, x, CASE WHEN x:Post THEN x ELSE null END AS post
+OPTIONAL MATCH (post)<-[:POSTED]-(author:Account) WHERE author <> a
+OPTIONAL MATCH (post)-[:MENTIONS]->(mentioned:Account) WHERE mentioned <> a
+WITH a, type(r) AS rel, [n IN [x, author, mentioned] WHERE n:Account AND n <> a] AS others
+UNWIND others AS b
+WITH a, b, collect(DISTINCT rel) AS rels, count(*) AS strength
+OPTIONAL MATCH (b)-[:POSTED]->(bp:Post)
+OPTIONAL MATCH (b)-[:MEMBER_OF]->(g:Group)
+RETURN b {.id, .handle, .platform, .display_name, .bio, .followers, .created_at} AS account,
+       rels, strength, sum(coalesce(bp.interactions, 0)) AS interactions,
+       collect(DISTINCT g.id)[0] AS group_id
+ORDER BY strength DESC, account.id
+LIMIT $max_neighbours
+"""
+
+
+def account_centre(graph: Graph, account_id: str) -> dict[str, Any]:
+    """An account with its interaction total and (first) group. Raises NotFound."""
+    rows = graph.read(_ACCOUNT_CENTRE, {"id": account_id})
+    if not rows or rows[0]["account"] is None:
+        raise NotFound(f"no account with id {account_id!r}")
+    return rows[0]
+
+
+def account_neighbours(graph: Graph, account_id: str, limit: int) -> list[dict[str, Any]]:
+    """The accounts one hop from this one, strongest first (see `_ACCOUNT_NEIGHBOURS`)."""
+    return graph.read(_ACCOUNT_NEIGHBOURS, {"id": account_id, "max_neighbours": limit})
+
+
+def account_briefs(graph: Graph, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Account id -> `{id, handle, bio, group_id}`, for the accounts that exist."""
+    rows = graph.read(
+        "UNWIND $ids AS id MATCH (a:Account {id: id}) "
+        "OPTIONAL MATCH (a)-[:MEMBER_OF]->(g:Group) "
+        "RETURN a.id AS id, a.handle AS handle, a.bio AS bio, collect(g.id)[0] AS group_id",
+        {"ids": ids},
+    )
+    return {r["id"]: r for r in rows}
 
 
 # ---------------------------------------------------------------- the demo's exports

@@ -155,12 +155,11 @@ def item_kind(item: dict[str, Any]) -> str:
 
 
 def _image_roots(graph: Graph) -> list[Path]:
-    rows = graph.read("MATCH (r:IngestRun) RETURN DISTINCT r.path AS path")
+    """Where relative image paths are found: the folders that were ingested."""
     roots = []
-    for r in rows:
-        if isinstance(r["path"], str):
-            p = Path(r["path"])
-            roots.append(p if p.is_dir() else p.parent)
+    for path in reads.ingested_paths(graph):
+        p = Path(path)
+        roots.append(p if p.is_dir() else p.parent)
     return roots
 
 
@@ -187,26 +186,15 @@ def thumbnail(path_text: str, roots: list[Path]) -> str | None:
 def describe_items(graph: Graph, items: list[dict[str, Any]]) -> list[Item]:
     """Previews for the evidence items: the stored `preview`, else from the graph."""
     post_ids = sorted({p["post_id"] for it in items for p in it["posts"]})
-    texts = {
-        r["id"]: r["text"]
-        for r in graph.read(
-            "UNWIND $ids AS id MATCH (p:Post {id: id}) RETURN p.id AS id, p.text AS text",
-            {"ids": post_ids + [it["item"].split(":", 1)[1] for it in items if ":" in it["item"]]},
-        )
-    }
+    texts = reads.post_texts(
+        graph, post_ids + [it["item"].split(":", 1)[1] for it in items if ":" in it["item"]]
+    )
     image_keys = [
         it["item"].split(":", 1)[1]
         for it in items
         if item_kind(it) == "image" and ":" in it["item"]
     ]
-    images = {
-        r["key"]: r
-        for r in graph.read(
-            "UNWIND $keys AS k MATCH (i:Image {key: k}) RETURN i.key AS key, i.path AS path, "
-            "i.url AS url, i.sha256 AS sha256, i.phash AS phash",
-            {"keys": image_keys},
-        )
-    }
+    images = reads.images(graph, image_keys)
     roots = _image_roots(graph) if images else []
     out = []
     for it in items:
@@ -272,16 +260,6 @@ def share_since(days: list[date], values: list[int], since: date | None) -> floa
     return sum(v for d, v in zip(days, values, strict=True) if d >= since) / total
 
 
-_ACTIVITY = """
-UNWIND $ids AS id
-MATCH (a:Account {id: id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
-WITH p, toString(date(p.posted_at)) AS day
-OPTIONAL MATCH (p)<-[r:LIKED|COMMENTED|SHARED]-() WHERE r.at IS NOT NULL
-WITH day, p, collect(toString(date(r.at))) AS rdays
-RETURN day, p.interactions AS stored, rdays
-"""
-
-
 def activity(graph: Graph, ids: list[str]) -> dict[str, Any]:
     """Posts per day by these accounts, and interactions per day on their posts.
 
@@ -292,7 +270,7 @@ def activity(graph: Graph, ids: list[str]) -> dict[str, Any]:
     posts: Counter[str] = Counter()
     timed: Counter[str] = Counter()
     stored: Counter[str] = Counter()
-    for r in graph.read(_ACTIVITY, {"ids": ids}):
+    for r in reads.activity_rows(graph, ids):
         posts[r["day"]] += 1
         stored[r["day"]] += int(r["stored"] or 0)
         for d in r["rdays"]:
@@ -308,34 +286,6 @@ def activity(graph: Graph, ids: list[str]) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- group page
-
-_MEMBERS = """
-UNWIND $ids AS id
-MATCH (a:Account {id: id})
-OPTIONAL MATCH (a)-[:POSTED]->(p:Post)
-WITH a, count(p) AS posts, min(p.posted_at) AS first, max(p.posted_at) AS last
-OPTIONAL MATCH (a)-[:HAS_PROFILE_IMAGE]->(i:Image)
-WITH a, posts, first, last, i,
-     CASE WHEN i IS NULL THEN 0 ELSE COUNT { (i)<-[:HAS_PROFILE_IMAGE]-() } END AS photo_users,
-     i IS NOT NULL AND (EXISTS { (i)<-[:DEPICTS]-() }
-       OR EXISTS { (i)-[:NEAR_DUPLICATE]-(:Image)<-[:DEPICTS]-() }) AS borrowed
-RETURN a.id AS id, a.handle AS handle, a.display_name AS display_name, a.bio AS bio,
-       a.created_at AS created_at, a.followers AS followers, posts, first, last,
-       i.key AS photo, photo_users, borrowed
-"""
-
-_LINKS = """
-MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account)
-WHERE a.id IN $ids AND b.id IN $ids
-RETURN a.id AS source, b.id AS target, c.weight AS weight, c.shared AS shared,
-       c.signals AS signals
-"""
-
-_HASHTAGS = """
-UNWIND $ids AS id
-MATCH (:Account {id: id})-[:POSTED]->(:Post)-[:TAGGED]->(h:Hashtag)
-RETURN h.name AS name, count(*) AS posts ORDER BY posts DESC, name LIMIT 10
-"""
 
 
 def photo_findings(m: dict[str, Any]) -> str:
@@ -355,9 +305,9 @@ def group_page_data(
 ) -> dict[str, Any]:
     detail = reads.group_detail(graph, group_id)  # raises NotFound
     ids = [m["id"] for m in detail["members"]]
-    account_verdicts = _account_verdicts(graph, ids)
+    account_verdicts = reads.account_verdicts(graph, ids)
     members = []
-    for r in graph.read(_MEMBERS, {"ids": ids}):
+    for r in reads.member_profiles(graph, ids):
         r = to_jsonable(r)
         members.append(
             {
@@ -443,19 +393,10 @@ def group_page_data(
         "since": since.isoformat() if since else "",
         "share_posts": share_since(act["days"], act["posts"], since),
         "share_interactions": share_since(act["days"], act["interactions"], since),
-        "hashtags": graph.read(_HASHTAGS, {"ids": ids}),
+        "hashtags": reads.top_hashtags(graph, ids),
         "network": network,
         **verdict,
     }
-
-
-def _account_verdicts(graph: Graph, ids: list[str]) -> dict[str, str]:
-    rows = graph.read(
-        "UNWIND $ids AS id MATCH (v:Verdict)-[:VERDICT_ON]->(a:Account {id: id}) "
-        "WITH a, v ORDER BY v.at, v.seq RETURN a.id AS id, collect(v.verdict)[-1] AS verdict",
-        {"ids": ids},
-    )
-    return {r["id"]: r["verdict"] for r in rows}
 
 
 def _item_brief(it: Item) -> dict[str, Any]:
@@ -484,7 +425,7 @@ def _group_network(
                 pair_items.setdefault((a, b), []).append(n)
     edges = []
     seen = set()
-    for r in graph.read(_LINKS, {"ids": ids}):
+    for r in reads.links_among(graph, ids):
         a, b = sorted((r["source"], r["target"]))
         seen.add((a, b))
         shared = pair_items.get((a, b), [])

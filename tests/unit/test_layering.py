@@ -52,3 +52,31 @@ def test_only_db_opens_drivers() -> None:
             if (m == "neo4j" or m.startswith("neo4j.")) and not m.startswith("neo4j.exceptions"):
                 offenders.append(f"{path.relative_to(PACKAGE)}: {m}")
     assert offenders == []
+
+
+def graph_calls(path: Path) -> list[str]:
+    """`graph.read(...)`, `graph.write(...)` and the like: Cypher run in this file."""
+    return [
+        f"{path.name}:{node.lineno} graph.{node.func.attr}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "graph"
+        and node.func.attr in {"read", "write", "write_now", "write_many", "session"}
+    ]
+
+
+def test_the_call_checker_sees_a_read(tmp_path: Path) -> None:
+    f = tmp_path / "m.py"
+    f.write_text("def f(graph):\n    return graph.read('RETURN 1')\n")
+    assert graph_calls(f) == ["m.py:2 graph.read"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*ROUTERS, *sorted((PACKAGE / "viz").glob("*.py")), PACKAGE / "demo.py", PACKAGE / "case.py"],
+    ids=lambda p: str(p.relative_to(PACKAGE)),
+)
+def test_views_routers_report_and_demo_read_through_the_read_model(path: Path) -> None:
+    assert graph_calls(path) == []
