@@ -35,6 +35,7 @@ __all__ = [
     "group_detail",
     "group_ids",
     "group_items",
+    "group_links",
     "group_members",
     "group_page",
     "images",
@@ -316,6 +317,13 @@ RETURN a {.id, .handle, .platform, .display_name, .bio, .followers, .created_at}
 ORDER BY account.id
 """
 
+_GROUP_LINKS = """
+MATCH (g:Group {id: $id})<-[:MEMBER_OF]-(a:Account)-[c:COORDINATED_WITH]->(b:Account)
+      -[:MEMBER_OF]->(g)
+RETURN a.id AS source, b.id AS target, c.weight AS weight, c.shared AS shared,
+       c.signals AS signals
+"""
+
 # The group's shared items: exactly the items its score counted (`cibgraph.detect.items`).
 _GROUP_ITEMS = """
 MATCH (g:Group {id: $id})-[:EVIDENCE]->(it:Item)
@@ -342,6 +350,12 @@ def group_members(graph: Graph, group_id: str) -> list[dict[str, Any]]:
         if not exists:
             raise NotFound(f"no group with id {group_id!r}")
     return members
+
+
+def group_links(graph: Graph, group_id: str) -> list[dict[str, Any]]:
+    """The COORDINATED_WITH links between a group's members, from the group (the network
+    view draws them in this order; `links_among` finds the same set from member ids)."""
+    return graph.read(_GROUP_LINKS, {"id": group_id})
 
 
 def group_items(graph: Graph, group_id: str, max_items: int) -> list[dict[str, Any]]:

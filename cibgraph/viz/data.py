@@ -42,7 +42,7 @@ def group_view(graph: Graph, group_id: str, *, max_items: int = 200) -> ViewData
             f"weight {r['weight']}, shared {r['shared']}, signals {to_jsonable(r['signals'])}",
             float(r["weight"] or 1),
         )
-        for r in reads.links_among(graph, [n.id for n in nodes])
+        for r in reads.group_links(graph, group_id)
     ]
     for r in reads.group_items(graph, group_id, max_items):
         item_id = str(r["key"])
