@@ -20,7 +20,9 @@ from typing import Annotated, Any
 import networkx as nx
 import typer
 
+from cibgraph.db import Graph
 from cibgraph.demo import slug
+from cibgraph.reads import post_times
 from cibgraph.viz.pages import Links, group_page_data, render_page
 
 export_app = typer.Typer(help="Export an investigation's findings.", no_args_is_help=True)
@@ -53,7 +55,7 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA) else text
 
 
-def case_tables(graph: Any, data: dict[str, Any]) -> dict[str, tuple[list[str], list[dict]]]:
+def case_tables(graph: Graph, data: dict[str, Any]) -> dict[str, tuple[list[str], list[dict]]]:
     handle = {m["id"]: m["handle"] for m in data["members"]}
     members = [
         {
@@ -95,12 +97,7 @@ def case_tables(graph: Any, data: dict[str, Any]) -> dict[str, tuple[list[str], 
             "posted_at": iso(r["t"]),
             "shared_items": shared_post.get(r["post"], []),
         }
-        for r in graph.read(
-            "UNWIND $ids AS id MATCH (a:Account {id: id})-[:POSTED]->(p:Post) "
-            "WHERE p.posted_at IS NOT NULL "
-            "RETURN a.id AS id, p.id AS post, p.posted_at.epochSeconds AS t ORDER BY t, post",
-            {"ids": list(handle)},
-        )
+        for r in post_times(graph, list(handle))
     ]
     verdicts = [
         {k: v.get(k) for k in ("at", "verdict", "by", "note", "target_id", "members", "history")}
@@ -134,7 +131,7 @@ def group_graphml(data: dict[str, Any]) -> str:
     return "\n".join(nx.generate_graphml(g))
 
 
-def write_case(graph: Any, group_id: str, out: Path) -> list[str]:
+def write_case(graph: Graph, group_id: str, out: Path) -> list[str]:
     """Write the zip; return the names inside. Raises NotFound for an unknown group."""
     offline = Links(group=lambda _: None, account=lambda _: None)
     data = group_page_data(graph, group_id, links=offline)
@@ -170,8 +167,7 @@ def export_case(
     out: Annotated[Path, typer.Option("--out", "-o", help="The zip to write.")] = Path("case.zip"),
 ) -> None:
     """One group's case file: page, members, evidence, timeline, GraphML, verdicts."""
-    from cibgraph.db import Graph
-    from cibgraph.viz.data import NotFound
+    from cibgraph.errors import NotFound
 
     with Graph() as graph:
         try:

@@ -2,7 +2,10 @@
 
 Everything else asks for a `Graph` and calls `read`/`write`; values always
 travel as parameters, and stored queries go through `read`, which uses a
-read-only transaction (read routing) with a timeout.
+read-only transaction (read routing) with a timeout. `probe` and `components`
+serve the local server's start and status, which ask a Bolt port before any
+`Graph` is configured for it. `to_jsonable` is the one conversion of the
+driver's values (nodes, temporal values, ...) to JSON values.
 """
 
 from __future__ import annotations
@@ -11,21 +14,79 @@ import random
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import fields, is_dataclass
+from typing import Any, Protocol
 
 import neo4j
 from neo4j import Driver, GraphDatabase, RoutingControl
+from neo4j.graph import Node, Path, Relationship
+from neo4j.time import Date, DateTime, Duration, Time
 
 from cibgraph.settings import Settings, get_settings
 
 
-def make_driver(settings: Settings | None = None) -> Driver:
-    s = settings or get_settings()
+def _driver(uri: str, user: str, password: str) -> Driver:
     # Stored queries name labels and types a partial dataset may lack; the server would
     # send a warning for each, on every call. Asked not to, rather than muting a logger.
-    return GraphDatabase.driver(
-        s.neo4j_uri, auth=(s.neo4j_user, s.password()), notifications_min_severity="OFF"
-    )
+    return GraphDatabase.driver(uri, auth=(user, password), notifications_min_severity="OFF")
+
+
+def make_driver(settings: Settings | None = None) -> Driver:
+    s = settings or get_settings()
+    return _driver(s.neo4j_uri, s.neo4j_user, s.password())
+
+
+def probe(uri: str, user: str, password: str) -> None:
+    """Connect once to `uri` with these credentials. Raises the driver's error
+    (`AuthError`, `ServiceUnavailable`, ...) when the server is down or refuses them."""
+    with _driver(uri, user, password) as d:
+        d.verify_connectivity()
+
+
+def components(uri: str, user: str, password: str) -> dict[str, Any]:
+    """The server's name, version and edition (`dbms.components()`)."""
+    with _driver(uri, user, password) as d:
+        records, _, _ = d.execute_query(
+            "CALL dbms.components() YIELD name, versions, edition "
+            "RETURN name, versions[0] AS version, edition"
+        )
+    return records[0].data()
+
+
+def to_jsonable(value: Any) -> Any:
+    """Neo4j values (and dataclasses holding them) as plain JSON values; temporal
+    values as ISO 8601 strings."""
+    if isinstance(value, DateTime | Date | Time):
+        return value.iso_format()
+    if isinstance(value, Duration):
+        return str(value)
+    if isinstance(value, Node):
+        return {
+            "element_id": value.element_id,
+            "labels": sorted(value.labels),
+            **{k: to_jsonable(v) for k, v in value.items()},
+        }
+    if isinstance(value, Relationship):
+        return {"type": value.type, **{k: to_jsonable(v) for k, v in value.items()}}
+    if isinstance(value, Path):
+        return [to_jsonable(n) for n in value.nodes]
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in fields(value)}
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+class Reader(Protocol):
+    """What a pure read needs of a `Graph`: a bulk load passes a graph known to be empty."""
+
+    def read(
+        self, cypher: str, params: dict[str, Any] | None = None, /
+    ) -> list[dict[str, Any]]: ...
 
 
 class Graph:
@@ -142,13 +203,6 @@ class Graph:
                 time.sleep(random.uniform(0, 0.01 * attempt))
         raise AssertionError("unreachable")
 
-    def write_summary(self, cypher: str, params: dict[str, Any] | None = None) -> Any:
-        """Like `write`, but return the summary's counters (nodes created, ...)."""
-        _, summary, _ = self.driver.execute_query(
-            cypher, params or {}, database_=self.database, routing_=RoutingControl.WRITE
-        )
-        return summary.counters
-
     def write_batches(
         self, cypher: str, batches: Iterable[list[dict[str, Any]]], param: str = "rows"
     ) -> Iterator[int]:
@@ -180,7 +234,3 @@ class Graph:
             "RETURN nodes, rels"
         )
         return {"nodes": rows[0]["nodes"], "relationships": rows[0]["rels"]}
-
-
-def get_graph() -> Graph:
-    return Graph()

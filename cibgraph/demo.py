@@ -14,7 +14,7 @@ import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, is_dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha1
 from pathlib import Path
@@ -24,6 +24,7 @@ import typer
 from markupsafe import Markup
 from rich.console import Console
 
+from cibgraph.db import Graph, to_jsonable
 from cibgraph.settings import Settings, get_settings
 
 # (subfolder of the real-data folder, ingest format); loaded in this order.
@@ -127,14 +128,6 @@ def ensure_api_keys(settings: Settings, env_file: Path) -> tuple[Settings, str, 
     return settings.model_copy(update={"api_keys": value}), reader, str(env_file.resolve())
 
 
-def _plain(obj: Any) -> Any:
-    from cibgraph.cypher.runner import to_jsonable
-
-    if is_dataclass(obj) and not isinstance(obj, type):
-        obj = asdict(obj)
-    return to_jsonable(obj)
-
-
 def slug(group_id: str) -> str:
     """A safe, collision-free file name for a group id."""
     base = re.sub(r"[^A-Za-z0-9_-]+", "-", group_id).strip("-")[:40] or "group"
@@ -142,7 +135,7 @@ def slug(group_id: str) -> str:
 
 
 def build_report(
-    graph: Any,
+    graph: Graph,
     out: Path,
     *,
     source: str,
@@ -155,9 +148,8 @@ def build_report(
     export/*; return the index."""
     import networkx as nx
 
-    from cibgraph.api.routers.groups import group_detail
+    from cibgraph import reads
     from cibgraph.cypher.catalogue import load_catalogue
-    from cibgraph.cypher.runner import run_stored
     from cibgraph.tactics import tactic_of
     from cibgraph.verdicts import verdicts_by_subject
     from cibgraph.viz.charts import sparkline_svg
@@ -176,13 +168,8 @@ def build_report(
     export_dir.mkdir(parents=True, exist_ok=True)
     catalogue = load_catalogue()
 
-    ids = [
-        r["id"]
-        for r in graph.read(
-            "MATCH (g:Group) RETURN g.id AS id ORDER BY g.score DESC, g.size DESC, g.id"
-        )
-    ]
-    details = {gid: group_detail(graph, gid) for gid in ids}
+    ids = reads.group_ids(graph)
+    details = {gid: reads.group_detail(graph, gid) for gid in ids}
     groups_json = list(details.values())
     shown = ids[:REPORT_GROUPS]
     group_files = {gid: f"groups/{slug(gid)}.html" for gid in shown}
@@ -232,7 +219,7 @@ def build_report(
         if q.name in SKIP_SIGNALS or any(p.required for p in q.params):
             continue
         try:
-            res = run_stored(graph, q.name, {}, limit=EXPORT_ROWS)
+            res = reads.run_stored(graph, q.name, {}, limit=EXPORT_ROWS)
         except Exception as e:  # one failing query must not sink the report
             signals_ctx.append(
                 {
@@ -247,7 +234,11 @@ def build_report(
                 }
             )
             continue
-        signals_json[q.name] = {"params": _plain(res.params), "total": res.total, "rows": res.rows}
+        signals_json[q.name] = {
+            "params": to_jsonable(res.params),
+            "total": res.total,
+            "rows": res.rows,
+        }
         cols, rows = table(res.rows[:SIGNAL_ROWS], list(q.columns) or None, fmt=readable)
         signals_ctx.append(
             {
@@ -262,30 +253,23 @@ def build_report(
             }
         )
 
-    accounts = graph.read(
-        "MATCH (a:Account) WHERE (a)-[:COORDINATED_WITH]-() OR (a)-[:MEMBER_OF]->() "
-        "OPTIONAL MATCH (a)-[:MEMBER_OF]->(g:Group) "
-        "RETURN a.id AS id, a.handle AS handle, a.platform AS platform, "
-        "collect(g.id)[0] AS group, max(g.score) AS group_score"
-    )
-    coordination = graph.read(
-        "MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account) "
-        "RETURN a.id AS source, b.id AS target, c.weight AS weight, c.signals AS signals"
-    )
+    accounts = reads.coordinated_accounts(graph)
+    coordination = reads.coordination_links(graph)
     nx.write_graphml(
-        coordination_graphml(_plain(accounts), _plain(coordination)),
+        coordination_graphml(accounts, coordination),
         export_dir / "coordination.graphml",
     )
     dump = {
         "groups.json": groups_json,
         "signals.json": signals_json,
         "evaluation.json": evaluation,
-        "ingest.json": [_plain(r) for r in ingest],
+        "ingest.json": [to_jsonable(r) for r in ingest],
         "stages.json": [asdict(s) for s in stages],
     }
     for name, value in dump.items():
         (export_dir / name).write_text(
-            json.dumps(_plain(value), indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+            json.dumps(to_jsonable(value), indent=2, ensure_ascii=False, default=str),
+            encoding="utf-8",
         )
 
     counts = graph.counts()
@@ -293,10 +277,7 @@ def build_report(
     tally = {v: 0 for v in ("confirmed", "benign", "needs_review")}
     for v in group_verdicts.values():
         tally[v["verdict"]] = tally.get(v["verdict"], 0) + 1
-    totals = graph.read(
-        "CALL () { MATCH (a:Account) RETURN count(a) AS accounts } "
-        "CALL () { MATCH (p:Post) RETURN count(p) AS posts } RETURN accounts, posts"
-    )[0]
+    totals = reads.totals(graph)
     index = report_dir / "index.html"
     index.write_text(
         render_report(
@@ -414,7 +395,7 @@ def _investigate(
             if real_data or not truth.exists():
                 st.status, st.detail = "skipped", "no ground truth for this data"
             else:
-                evaluation = _plain(evaluate(graph, truth))
+                evaluation = to_jsonable(evaluate(graph, truth))
                 evaluation_note = ""
                 st.detail = f"{len(evaluation)} entries"
         if evaluation is None and not real_data and truth.exists():
@@ -440,9 +421,7 @@ def _investigate(
 
 def _run_core(
     d: Demo, settings: Settings, out: Path, opts: DemoOptions, ingest_reports: list[Any]
-) -> tuple[Settings, Any]:
-    from cibgraph.db import Graph
-
+) -> tuple[Settings, Graph]:
     with d.stage("Neo4j") as st:
         if settings.uses_local_server:
             from cibgraph.neo4j_local import server
@@ -506,7 +485,7 @@ def _run_core(
     with d.stage("Detect", required=False) as st:
         from cibgraph.detect import run_detection
 
-        st.detail = _short(_plain(run_detection(graph, progress=True)))
+        st.detail = _short(to_jsonable(run_detection(graph, progress=True)))
     return settings, graph
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import typer
 
-from cibgraph.cypher.runner import to_jsonable
+from cibgraph.db import Graph, to_jsonable
+from cibgraph.errors import NotFound
 from cibgraph.model import label, rel_type
 
 VERDICTS = ("confirmed", "benign", "needs_review")
@@ -37,8 +38,8 @@ class VerdictError(ValueError):
     """A verdict that cannot be recorded (bad value, note too long, unknown subject)."""
 
 
-class UnknownSubject(LookupError):
-    pass
+class UnknownSubject(NotFound):
+    """No group or account with that id (the API answers 404)."""
 
 
 def check(verdict: str, note: str | None) -> str:
@@ -79,7 +80,7 @@ def _record_cypher(kind: str) -> str:
 
 
 def record_verdict(
-    graph: Any, kind: str, target_id: str, verdict: str, note: str | None, by: str
+    graph: Graph, kind: str, target_id: str, verdict: str, note: str | None, by: str
 ) -> dict[str, Any]:
     """Append one verdict; returns it. Raises VerdictError or UnknownSubject."""
     if kind not in KINDS:
@@ -94,7 +95,7 @@ def record_verdict(
     return to_jsonable(rows[0]["v"])
 
 
-def verdict_info(graph: Any, kind: str, target_id: str) -> dict[str, Any]:
+def verdict_info(graph: Graph, kind: str, target_id: str) -> dict[str, Any]:
     """`{"verdict": latest or None, "history": oldest first, "changed_since_verdict": bool}`."""
     subject = label(KINDS[kind])
     rows = graph.read(
@@ -117,7 +118,7 @@ def verdict_info(graph: Any, kind: str, target_id: str) -> dict[str, Any]:
     }
 
 
-def verdicts_by_subject(graph: Any, kind: str) -> dict[str, dict[str, Any]]:
+def verdicts_by_subject(graph: Graph, kind: str) -> dict[str, dict[str, Any]]:
     """The current verdict of every group or account that has one (for tables)."""
     subject = label(KINDS[kind])
     rows = graph.read(
@@ -153,7 +154,7 @@ def best_group(members: set[str], groups: dict[str, set[str]], minimum: float) -
     return min(scored, key=lambda s: (-s[0], s[1]))[1]
 
 
-def carry_verdicts(graph: Any, *, min_overlap: float = MIN_OVERLAP) -> CarryReport:
+def carry_verdicts(graph: Graph, *, min_overlap: float = MIN_OVERLAP) -> CarryReport:
     """After detection: link every group verdict history to its group; flag changes.
 
     Idempotent: a second call finds every history linked and changes nothing.
@@ -237,8 +238,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _cli(kind: str, target_id: str, verdict: str, note: str, by: str | None) -> None:
-    from cibgraph.db import Graph
-
     who = by or f"cli:{getpass.getuser()}"
     try:
         check(verdict, note)

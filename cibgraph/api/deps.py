@@ -1,10 +1,11 @@
-"""Dependencies the routers receive: settings and the shared `Graph`."""
+"""Dependencies the routers receive: settings and the shared `Graph` (`GraphDep`)."""
 
 from __future__ import annotations
 
 import threading
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from cibgraph.db import Graph
 from cibgraph.settings import Settings
@@ -24,3 +25,12 @@ def get_graph(request: Request) -> Graph:
             if state.graph is None:
                 state.graph = Graph(state.settings)
     return state.graph
+
+
+async def _graph(request: Request) -> Graph:
+    # Async, so FastAPI calls it on the event loop rather than sending it to the thread
+    # pool: making the driver opens no connection, and after the first call it is a lookup.
+    return get_graph(request)
+
+
+GraphDep = Annotated[Graph, Depends(_graph)]

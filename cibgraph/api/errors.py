@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cibgraph.api.limits import Busy
 from cibgraph.cypher.catalogue import ParamError
 from cibgraph.cypher.runner import UnknownQuery
-from cibgraph.viz.data import NotFound
+from cibgraph.errors import NotFound
 from cibgraph.viz.render import NotAccountRows
 
 log = logging.getLogger("cibgraph.api")

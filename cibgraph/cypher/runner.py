@@ -8,11 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from neo4j.graph import Node, Path, Relationship
-from neo4j.time import Date, DateTime, Duration, Time
-
 from cibgraph.cypher.catalogue import StoredQuery, ViewSpec, load_catalogue
-from cibgraph.db import Graph
+from cibgraph.db import Graph, to_jsonable
 
 
 class UnknownQuery(KeyError):
@@ -24,31 +21,6 @@ def get_query(name: str, catalogue: dict[str, StoredQuery] | None = None) -> Sto
     if name not in catalogue:
         raise UnknownQuery(name)
     return catalogue[name]
-
-
-def to_jsonable(value: Any) -> Any:
-    """Neo4j values as plain JSON values (temporal values as ISO 8601 strings)."""
-    if isinstance(value, DateTime | Date | Time):
-        return value.iso_format()
-    if isinstance(value, Duration):
-        return str(value)
-    if isinstance(value, Node):
-        return {
-            "element_id": value.element_id,
-            "labels": sorted(value.labels),
-            **{k: to_jsonable(v) for k, v in value.items()},
-        }
-    if isinstance(value, Relationship):
-        return {"type": value.type, **{k: to_jsonable(v) for k, v in value.items()}}
-    if isinstance(value, Path):
-        return [to_jsonable(n) for n in value.nodes]
-    if isinstance(value, dict):
-        return {k: to_jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from cibgraph.db import Graph
 from cibgraph.ingest.loader import (
     DEFAULT_BATCH_SIZE,
     DEFAULT_WRITERS,
@@ -62,7 +63,7 @@ def detect_format(path: Path) -> Any:
 
 
 def load_dataset(
-    graph: Any,
+    graph: Graph,
     path: Path,
     fmt: str = "canonical",
     *,

@@ -14,6 +14,7 @@ from typing import IO, Any
 from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from cibgraph.db import Graph, Reader
 from cibgraph.ingest import reader, runs, writer
 from cibgraph.ingest.reader import ReaderMode, Reject
 from cibgraph.ingest.sources import Source
@@ -144,7 +145,7 @@ def new_report(
 
 
 def load_sources(
-    graph: Any,
+    graph: Graph,
     srcs: list[Source],
     *,
     fmt: str,
@@ -211,7 +212,7 @@ def load_sources(
 
 
 def _drop_unknown_authors(
-    graph: Any, chunk: reader.Chunk, in_graph: dict[str, bool], reject: Callable[[Reject], None]
+    graph: Reader, chunk: reader.Chunk, in_graph: dict[str, bool], reject: Callable[[Reject], None]
 ) -> list[dict[str, Any]]:
     """The chunk's rows without (and rejecting) posts whose author is nowhere.
 

@@ -13,8 +13,8 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from cibgraph.db import Graph
 from cibgraph.ingest.images import sha256_file
 from cibgraph.model import label, rel_type
 
@@ -41,7 +41,7 @@ def _rel(f: Path, root: Path) -> str:
         return f.resolve().as_posix()
 
 
-def start_run(graph: Any, rid: str, fmt: str, path: Path) -> None:
+def start_run(graph: Graph, rid: str, fmt: str, path: Path) -> None:
     graph.write(
         f"MERGE (r:{label('IngestRun')} {{id: $id}}) "
         "SET r.format = $format, r.path = $path, r.started_at = $now, r.status = 'running' "
@@ -51,7 +51,7 @@ def start_run(graph: Any, rid: str, fmt: str, path: Path) -> None:
 
 
 def finish_run(
-    graph: Any,
+    graph: Graph,
     rid: str,
     loaded: dict[str, int],
     rejected: int,

@@ -12,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from cibgraph.db import Graph
 from cibgraph.ingest.runs import WALL_CLOCK_PROPS
 from cibgraph.model import NODE_KEYS
 
@@ -35,7 +36,7 @@ def _props(labels: list[str], props: dict[str, Any]) -> str:
     return json.dumps(props, sort_keys=True, default=str)
 
 
-def fingerprint(graph: Any) -> dict[str, Any]:
+def fingerprint(graph: Graph) -> dict[str, Any]:
     """{"nodes": n, "relationships": m, "digest": hex}: equal digests mean equal graphs."""
     node_digests: list[bytes] = []
     rel_digests: list[bytes] = []
@@ -62,10 +63,10 @@ def fingerprint(graph: Any) -> dict[str, Any]:
     return {"nodes": len(node_digests), "relationships": len(rel_digests), "digest": h.hexdigest()}
 
 
-def wipe_graph(graph: Any, rows_per_tx: int = 10_000) -> None:
+def wipe_graph(graph: Graph, rows_per_tx: int = 10_000) -> None:
     """Delete every node and relationship (schema stays), relationships first so a
     node with a very high degree never has to go in one transaction."""
-    with graph.driver.session(database=graph.database) as s:
+    with graph.session() as s:
         s.run(
             f"MATCH ()-[r]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {int(rows_per_tx)} ROWS"
         ).consume()

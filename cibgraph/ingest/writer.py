@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from cibgraph.db import Graph
 from cibgraph.model import INTERACTION_KINDS, label, rel_type
 
 A, P, H, U, D, IMG = (label(x) for x in ("Account", "Post", "Hashtag", "Url", "Domain", "Image"))
@@ -287,7 +288,7 @@ def _index(seen: dict[Any, int], key: Any) -> int:
     return i
 
 
-def write_rows(graph: Any, kind: str, rows: list[dict[str, Any]]) -> None:
+def write_rows(graph: Graph, kind: str, rows: list[dict[str, Any]]) -> None:
     """Write one batch of validated rows of one kind (one transaction per statement)."""
     packer = BatchPacker(kind)
     packed = [packer.pack(r) for r in rows]
@@ -295,7 +296,7 @@ def write_rows(graph: Any, kind: str, rows: list[dict[str, Any]]) -> None:
 
 
 def write_packed(
-    graph: Any, kind: str, rows: list[dict[str, Any]], shared: dict[str, list[Any]]
+    graph: Graph, kind: str, rows: list[dict[str, Any]], shared: dict[str, list[Any]]
 ) -> None:
     """Like `write_rows`, for rows and shared nodes from a `BatchPacker`."""
     if not rows:
@@ -350,7 +351,7 @@ class LaneWriter:
     """
 
     def __init__(
-        self, graph: Any, lanes: int = 1, depth: int = 2, refs_batch: int = 20_000
+        self, graph: Graph, lanes: int = 1, depth: int = 2, refs_batch: int = 20_000
     ) -> None:
         self.graph = graph
         self._depth = depth

@@ -260,13 +260,12 @@ def log_tail(layout: Layout, lines: int = 40) -> str:
 
 def _bolt_ready(settings: Settings, password: str) -> str | None:
     """None when Bolt answers with our credentials, else the reason it did not."""
-    from neo4j import GraphDatabase
     from neo4j.exceptions import AuthError, ServiceUnavailable
 
-    uri = f"bolt://127.0.0.1:{settings.bolt_port}"
+    from cibgraph.db import probe
+
     try:
-        with GraphDatabase.driver(uri, auth=(settings.neo4j_user, password)) as d:
-            d.verify_connectivity()
+        probe(f"bolt://127.0.0.1:{settings.bolt_port}", settings.neo4j_user, password)
         return None
     except AuthError as e:
         raise ServerError(
@@ -413,15 +412,11 @@ def status(settings: Settings) -> dict[str, object]:
     }
     if pid is not None:
         try:
-            from neo4j import GraphDatabase
+            from cibgraph.db import components
 
-            with GraphDatabase.driver(bolt, auth=(settings.neo4j_user, settings.password())) as d:
-                recs, _, _ = d.execute_query(
-                    "CALL dbms.components() YIELD name, versions, edition "
-                    "RETURN name, versions[0] AS version, edition"
-                )
-                info["version"] = recs[0]["version"]
-                info["edition"] = recs[0]["edition"]
+            found = components(bolt, settings.neo4j_user, settings.password())
+            info["version"] = found["version"]
+            info["edition"] = found["edition"]
         except Exception as e:  # noqa: BLE001 - status reports, it does not fail
             info["error"] = str(e)
     return info

@@ -41,7 +41,8 @@ def view_group(
 ) -> None:
     """A group: its members, the items they co-posted, and the links between them."""
     from cibgraph.db import Graph
-    from cibgraph.viz.data import NotFound, group_view
+    from cibgraph.errors import NotFound
+    from cibgraph.viz.data import group_view
 
     with Graph() as graph:
         try:
@@ -59,7 +60,8 @@ def view_account(
 ) -> None:
     """An account and the accounts one hop away."""
     from cibgraph.db import Graph
-    from cibgraph.viz.data import NotFound, account_view
+    from cibgraph.errors import NotFound
+    from cibgraph.viz.data import account_view
 
     with Graph() as graph:
         try:

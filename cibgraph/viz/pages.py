@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +25,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from cibgraph.cypher.runner import to_jsonable
-from cibgraph.tactics import tactics_for
-from cibgraph.verdicts import verdict_info
+from cibgraph import reads
+from cibgraph.db import Graph, to_jsonable
 from cibgraph.viz import charts
-from cibgraph.viz.data import NotFound
 from cibgraph.viz.render import PALETTE, _json_for_script, _vis_assets
 
 KIND_PREFIXES = {"img": "image", "text": "text", "url": "url", "comment": "comment"}
@@ -157,13 +154,12 @@ def item_kind(item: dict[str, Any]) -> str:
     return KIND_PREFIXES.get(prefix, "item")
 
 
-def _image_roots(graph: Any) -> list[Path]:
-    rows = graph.read("MATCH (r:IngestRun) RETURN DISTINCT r.path AS path")
+def _image_roots(graph: Graph) -> list[Path]:
+    """Where relative image paths are found: the folders that were ingested."""
     roots = []
-    for r in rows:
-        if isinstance(r["path"], str):
-            p = Path(r["path"])
-            roots.append(p if p.is_dir() else p.parent)
+    for path in reads.ingested_paths(graph):
+        p = Path(path)
+        roots.append(p if p.is_dir() else p.parent)
     return roots
 
 
@@ -187,29 +183,18 @@ def thumbnail(path_text: str, roots: list[Path]) -> str | None:
     return None
 
 
-def describe_items(graph: Any, items: list[dict[str, Any]]) -> list[Item]:
+def describe_items(graph: Graph, items: list[dict[str, Any]]) -> list[Item]:
     """Previews for the evidence items: the stored `preview`, else from the graph."""
     post_ids = sorted({p["post_id"] for it in items for p in it["posts"]})
-    texts = {
-        r["id"]: r["text"]
-        for r in graph.read(
-            "UNWIND $ids AS id MATCH (p:Post {id: id}) RETURN p.id AS id, p.text AS text",
-            {"ids": post_ids + [it["item"].split(":", 1)[1] for it in items if ":" in it["item"]]},
-        )
-    }
+    texts = reads.post_texts(
+        graph, post_ids + [it["item"].split(":", 1)[1] for it in items if ":" in it["item"]]
+    )
     image_keys = [
         it["item"].split(":", 1)[1]
         for it in items
         if item_kind(it) == "image" and ":" in it["item"]
     ]
-    images = {
-        r["key"]: r
-        for r in graph.read(
-            "UNWIND $keys AS k MATCH (i:Image {key: k}) RETURN i.key AS key, i.path AS path, "
-            "i.url AS url, i.sha256 AS sha256, i.phash AS phash",
-            {"keys": image_keys},
-        )
-    }
+    images = reads.images(graph, image_keys)
     roots = _image_roots(graph) if images else []
     out = []
     for it in items:
@@ -275,17 +260,7 @@ def share_since(days: list[date], values: list[int], since: date | None) -> floa
     return sum(v for d, v in zip(days, values, strict=True) if d >= since) / total
 
 
-_ACTIVITY = """
-UNWIND $ids AS id
-MATCH (a:Account {id: id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
-WITH p, toString(date(p.posted_at)) AS day
-OPTIONAL MATCH (p)<-[r:LIKED|COMMENTED|SHARED]-() WHERE r.at IS NOT NULL
-WITH day, p, collect(toString(date(r.at))) AS rdays
-RETURN day, p.interactions AS stored, rdays
-"""
-
-
-def activity(graph: Any, ids: list[str]) -> dict[str, Any]:
+def activity(graph: Graph, ids: list[str]) -> dict[str, Any]:
     """Posts per day by these accounts, and interactions per day on their posts.
 
     Interactions are counted at the time they happened when the data says so
@@ -295,7 +270,7 @@ def activity(graph: Any, ids: list[str]) -> dict[str, Any]:
     posts: Counter[str] = Counter()
     timed: Counter[str] = Counter()
     stored: Counter[str] = Counter()
-    for r in graph.read(_ACTIVITY, {"ids": ids}):
+    for r in reads.activity_rows(graph, ids):
         posts[r["day"]] += 1
         stored[r["day"]] += int(r["stored"] or 0)
         for d in r["rdays"]:
@@ -312,40 +287,6 @@ def activity(graph: Any, ids: list[str]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- group page
 
-_MEMBERS = """
-UNWIND $ids AS id
-MATCH (a:Account {id: id})
-OPTIONAL MATCH (a)-[:POSTED]->(p:Post)
-WITH a, count(p) AS posts, min(p.posted_at) AS first, max(p.posted_at) AS last
-OPTIONAL MATCH (a)-[:HAS_PROFILE_IMAGE]->(i:Image)
-WITH a, posts, first, last, i,
-     CASE WHEN i IS NULL THEN 0 ELSE COUNT { (i)<-[:HAS_PROFILE_IMAGE]-() } END AS photo_users,
-     i IS NOT NULL AND (EXISTS { (i)<-[:DEPICTS]-() }
-       OR EXISTS { (i)-[:NEAR_DUPLICATE]-(:Image)<-[:DEPICTS]-() }) AS borrowed
-RETURN a.id AS id, a.handle AS handle, a.display_name AS display_name, a.bio AS bio,
-       a.created_at AS created_at, a.followers AS followers, posts, first, last,
-       i.key AS photo, photo_users, borrowed
-"""
-
-_MEMBER_POSTS = """
-UNWIND $ids AS id
-MATCH (a:Account {id: id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
-RETURN a.id AS id, p.posted_at.epochSeconds AS t
-"""
-
-_LINKS = """
-MATCH (a:Account)-[c:COORDINATED_WITH]->(b:Account)
-WHERE a.id IN $ids AND b.id IN $ids
-RETURN a.id AS source, b.id AS target, c.weight AS weight, c.shared AS shared,
-       c.signals AS signals
-"""
-
-_HASHTAGS = """
-UNWIND $ids AS id
-MATCH (:Account {id: id})-[:POSTED]->(:Post)-[:TAGGED]->(h:Hashtag)
-RETURN h.name AS name, count(*) AS posts ORDER BY posts DESC, name LIMIT 10
-"""
-
 
 def photo_findings(m: dict[str, Any]) -> str:
     if not m.get("photo"):
@@ -360,15 +301,13 @@ def photo_findings(m: dict[str, Any]) -> str:
 
 
 def group_page_data(
-    graph: Any, group_id: str, *, links: Links, since: date | None = None
+    graph: Graph, group_id: str, *, links: Links, since: date | None = None
 ) -> dict[str, Any]:
-    from cibgraph.api.routers.groups import group_detail
-
-    detail = group_detail(graph, group_id)  # raises NotFound
+    detail = reads.group_detail(graph, group_id)  # raises NotFound
     ids = [m["id"] for m in detail["members"]]
-    account_verdicts = _account_verdicts(graph, ids)
+    account_verdicts = reads.account_verdicts(graph, ids)
     members = []
-    for r in graph.read(_MEMBERS, {"ids": ids}):
+    for r in reads.member_profiles(graph, ids):
         r = to_jsonable(r)
         members.append(
             {
@@ -385,7 +324,7 @@ def group_page_data(
     members.sort(key=lambda m: (m["first"] or "", m["id"]))
     lane = {m["id"]: i for i, m in enumerate(members)}
     items = describe_items(graph, parse_items(detail.get("evidence"), set(ids)))
-    posts = [(lane[r["id"]], float(r["t"])) for r in graph.read(_MEMBER_POSTS, {"ids": ids})]
+    posts = [(lane[r["id"]], float(r["t"])) for r in reads.post_times(graph, ids)]
     timeline = charts.timeline_svg(
         [m["label"] for m in members],
         posts,
@@ -428,7 +367,7 @@ def group_page_data(
         "score": detail.get("score"),
         "size": detail.get("size") or len(members),
         "signals": detail.get("signals") or [],
-        "tactics": tactics_for(detail.get("signals") or []),
+        "tactics": detail["tactics"],
         "explanation": detail.get("explanation") or "",
         "detected_at": fmt_time(detail.get("detected_at")),
         "facts": (detail.get("evidence") or {}).get("facts")
@@ -454,19 +393,10 @@ def group_page_data(
         "since": since.isoformat() if since else "",
         "share_posts": share_since(act["days"], act["posts"], since),
         "share_interactions": share_since(act["days"], act["interactions"], since),
-        "hashtags": graph.read(_HASHTAGS, {"ids": ids}),
+        "hashtags": reads.top_hashtags(graph, ids),
         "network": network,
         **verdict,
     }
-
-
-def _account_verdicts(graph: Any, ids: list[str]) -> dict[str, str]:
-    rows = graph.read(
-        "UNWIND $ids AS id MATCH (v:Verdict)-[:VERDICT_ON]->(a:Account {id: id}) "
-        "WITH a, v ORDER BY v.at, v.seq RETURN a.id AS id, collect(v.verdict)[-1] AS verdict",
-        {"ids": ids},
-    )
-    return {r["id"]: r["verdict"] for r in rows}
 
 
 def _item_brief(it: Item) -> dict[str, Any]:
@@ -482,7 +412,9 @@ def _item_brief(it: Item) -> dict[str, Any]:
     }
 
 
-def _group_network(graph: Any, members: list[dict[str, Any]], items: list[Item]) -> dict[str, Any]:
+def _group_network(
+    graph: Graph, members: list[dict[str, Any]], items: list[Item]
+) -> dict[str, Any]:
     """Members and their coordination links; each link knows its shared items (by index)."""
     ids = [m["id"] for m in members]
     pair_items: dict[tuple[str, str], list[int]] = {}
@@ -493,7 +425,7 @@ def _group_network(graph: Any, members: list[dict[str, Any]], items: list[Item])
                 pair_items.setdefault((a, b), []).append(n)
     edges = []
     seen = set()
-    for r in graph.read(_LINKS, {"ids": ids}):
+    for r in reads.links_among(graph, ids):
         a, b = sorted((r["source"], r["target"]))
         seen.add((a, b))
         shared = pair_items.get((a, b), [])
@@ -546,40 +478,17 @@ def _group_network(graph: Any, members: list[dict[str, Any]], items: list[Item])
 
 # ---------------------------------------------------------------- account page
 
-_ACCOUNT_POSTS = """
-MATCH (a:Account {id: $id})-[:POSTED]->(p:Post) WHERE p.posted_at IS NOT NULL
-RETURN p.posted_at.epochSeconds AS t
-"""
 
-_NEIGHBOURS = """
-MATCH (a:Account {id: $id})-[c:COORDINATED_WITH]-(b:Account)
-RETURN b.id AS id, b.handle AS handle, c.weight AS weight, c.shared AS shared,
-       c.signals AS signals
-ORDER BY c.weight DESC, b.id LIMIT 100
-"""
-
-
-def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str, Any]:
+def account_page_data(graph: Graph, account_id: str, *, links: Links) -> dict[str, Any]:
     from cibgraph.viz.data import account_view
     from cibgraph.viz.render import build_network
 
-    rows = graph.read(
-        "MATCH (a:Account {id: $id}) OPTIONAL MATCH (a)-[:MEMBER_OF]->(g:Group) "
-        "RETURN properties(a) AS profile, "
-        "collect(g {.id, .score, .size, .signals, .evidence_json}) AS groups",
-        {"id": account_id},
-    )
-    if not rows or rows[0]["profile"] is None:
-        raise NotFound(f"no account with id {account_id!r}")
-    profile = to_jsonable(rows[0]["profile"])
+    detail = reads.account_detail(graph, account_id, posts=False)  # raises NotFound
+    profile = detail["profile"]
     groups = []
     evidence_by_pair: dict[str, list[Item]] = {}
-    for g in rows[0]["groups"]:
-        g = to_jsonable(g)
-        try:
-            evidence = json.loads(g.get("evidence_json") or "null")
-        except json.JSONDecodeError:
-            evidence = None
+    for g in detail["groups"]:
+        evidence = g["evidence"]
         raw = [
             it
             for it in parse_items(evidence, _all_accounts(evidence))
@@ -593,24 +502,22 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
                 "id": g["id"],
                 "score": g.get("score"),
                 "size": g.get("size"),
-                "signals": [str(s) for s in g.get("signals") or []],
+                "signals": g["signals"],
                 "href": links.group(g["id"]),
             }
         )
     neighbours = []
-    signals: set[str] = {s for g in groups for s in g["signals"]}
-    for r in graph.read(_NEIGHBOURS, {"id": account_id}):
-        sig = [str(s) for s in r["signals"] or []]
-        signals |= set(sig)
-        its = evidence_by_pair.get(r["id"], [])
+    for r in detail["coordinated_with"]:
+        other = r["account_id"]
+        its = evidence_by_pair.get(other, [])
         neighbours.append(
             {
-                "id": r["id"],
-                "handle": r["handle"] or r["id"],
+                "id": other,
+                "handle": r["handle"] or other,
                 "weight": r["weight"],
                 "shared": r["shared"],
-                "signals": sig,
-                "href": links.account(r["id"]),
+                "signals": r["signals"],
+                "href": links.account(other),
                 "evidence": [
                     {
                         "item": it,
@@ -618,12 +525,12 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
                             next(p["at"] for p in it.posts if p["account_id"] == account_id)
                         ),
                         "theirs": fmt_time(
-                            next(p["at"] for p in it.posts if p["account_id"] == r["id"])
+                            next(p["at"] for p in it.posts if p["account_id"] == other)
                         ),
                         "gap": fmt_lag(
                             abs(
                                 next(p["at"] for p in it.posts if p["account_id"] == account_id)
-                                - next(p["at"] for p in it.posts if p["account_id"] == r["id"])
+                                - next(p["at"] for p in it.posts if p["account_id"] == other)
                             )
                         ),
                     }
@@ -631,7 +538,7 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
                 ],
             }
         )
-    post_times = [float(r["t"]) for r in graph.read(_ACCOUNT_POSTS, {"id": account_id})]
+    post_times = [float(r["t"]) for r in reads.post_times(graph, [account_id])]
     act = activity(graph, [account_id])
     label = profile.get("handle") or account_id
     net, meta = build_network(account_view(graph, account_id), browser_url="")
@@ -668,8 +575,8 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
             if v not in (None, "") and k not in {"handle_norm"}
         ],
         "groups": groups,
-        "signals": sorted(signals),
-        "tactics": tactics_for(sorted(signals)),
+        "signals": detail["signals"],
+        "tactics": detail["tactics"],
         "neighbours": neighbours,
         "timeline_svg": Markup(charts.timeline_svg([label], [(0, t) for t in post_times], [])),
         "activity_svg": Markup(
@@ -691,7 +598,7 @@ def account_page_data(graph: Any, account_id: str, *, links: Links) -> dict[str,
             "legend": meta["legend"],
             "cap_message": meta["cap_message"],
         },
-        **verdict_info(graph, "account", account_id),
+        **{k: detail[k] for k in ("verdict", "history", "changed_since_verdict")},
     }
 
 

@@ -12,7 +12,12 @@ import pytest
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError
 
+from cibgraph.db import components, probe
 from cibgraph.neo4j_local import server
+
+LOCAL_ONLY = pytest.mark.skipif(
+    "CIBGRAPH_TEST_URI" in os.environ, reason="uses the locally started server"
+)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -36,26 +41,29 @@ def server_processes(home: str) -> list[psutil.Process]:
 
 def test_components_report_5_26(neo4j_server) -> None:
     s = neo4j_server
-    with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, s.password())) as d:
-        recs, _, _ = d.execute_query(
-            "CALL dbms.components() YIELD name, versions, edition RETURN versions[0] AS v, edition"
-        )
-    assert recs[0]["v"].startswith("5.26."), recs[0]["v"]
-    assert recs[0]["edition"] == "community"
+    found = components(s.neo4j_uri, s.neo4j_user, s.password())
+    assert found["version"].startswith("5.26."), found
+    assert found["edition"] == "community"
+    probe(s.neo4j_uri, s.neo4j_user, s.password())  # the right credentials pass
 
 
-def test_wrong_password_is_refused(neo4j_server) -> None:
-    s = neo4j_server
-    with GraphDatabase.driver(s.neo4j_uri, auth=(s.neo4j_user, "not-the-password")) as d:
-        with pytest.raises(AuthError):
-            d.verify_connectivity()
+# Each refused login counts towards the server's lock-out (three in a row), so two at most.
+@LOCAL_ONLY
+def test_wrong_password_is_refused_with_advice(neo4j_server) -> None:
+    with pytest.raises(server.ServerError, match="refused the configured credentials"):
+        server._bolt_ready(neo4j_server, "not-the-password")
 
 
 def test_default_password_is_not_left(neo4j_server) -> None:
-    s = neo4j_server
-    with GraphDatabase.driver(s.neo4j_uri, auth=("neo4j", "neo4j")) as d:
-        with pytest.raises(AuthError):
-            d.verify_connectivity()
+    with pytest.raises(AuthError):
+        probe(neo4j_server.neo4j_uri, "neo4j", "neo4j")
+
+
+@LOCAL_ONLY
+def test_status_reports_the_running_server(neo4j_server) -> None:
+    info = server.status(neo4j_server)
+    assert info["running"] and "error" not in info, info
+    assert str(info["version"]).startswith("5.26.") and info["edition"] == "community"
 
 
 def test_browser_is_served_over_http(neo4j_server) -> None:
@@ -77,7 +85,7 @@ def test_apoc_core_is_installed(neo4j_server) -> None:
     assert recs[0]["v"].startswith("5.26")
 
 
-@pytest.mark.skipif("CIBGRAPH_TEST_URI" in os.environ, reason="uses the locally started server")
+@LOCAL_ONLY
 def test_data_survives_stop_and_start_and_start_is_idempotent(neo4j_server) -> None:
     s = neo4j_server
     home = str(s.server_home)

@@ -3,11 +3,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
-from cibgraph.api.deps import get_graph
+from cibgraph.api.deps import GraphDep
 from cibgraph.api.security import admin
+from cibgraph.db import to_jsonable
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(admin)])
 _running = threading.Lock()
@@ -27,7 +28,7 @@ class DetectionRun(BaseModel):
         409: {"description": "a detection run is in progress"},
     },
 )
-def detect(request: Request) -> DetectionRun:
+def detect(graph: GraphDep) -> DetectionRun:
     try:
         from cibgraph.detect import run_detection
     except ImportError as e:
@@ -35,19 +36,12 @@ def detect(request: Request) -> DetectionRun:
     if not _running.acquire(blocking=False):
         raise HTTPException(409, detail="a detection run is already in progress")
     try:
-        report = run_detection(get_graph(request))
+        report = run_detection(graph)
     finally:
         _running.release()
     return DetectionRun(status="ok", report=_report_dict(report))
 
 
 def _report_dict(report: Any) -> dict[str, Any]:
-    from dataclasses import asdict, is_dataclass
-
-    from cibgraph.cypher.runner import to_jsonable
-
-    if is_dataclass(report) and not isinstance(report, type):
-        return to_jsonable(asdict(report))
-    if isinstance(report, dict):
-        return to_jsonable(report)
-    return {"summary": str(report)}
+    out = to_jsonable(report)
+    return out if isinstance(out, dict) else {"summary": str(report)}

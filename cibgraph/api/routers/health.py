@@ -26,6 +26,7 @@ class Health(BaseModel):
     responses={503: {"model": Health, "description": "Neo4j is not reachable"}},
 )
 def health(request: Request) -> Any:
+    # Not `GraphDep`: a graph that cannot even be made is an answer here (503), not an error.
     try:
         # verify_connectivity answers at once; a read would be retried for ~30 s.
         get_graph(request).verify()

@@ -17,12 +17,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
-from cibgraph.api.deps import get_graph, get_settings
+from cibgraph.api.deps import GraphDep, get_settings
 from cibgraph.api.guide import catalogue_zip
 from cibgraph.api.limits import HeavySlots
 from cibgraph.api.security import HEADER, reader
 from cibgraph.cypher.catalogue import Param, ParamError, StoredQuery, cypher_literal
-from cibgraph.cypher.runner import UnknownQuery, run_stored, to_jsonable
+from cibgraph.cypher.runner import UnknownQuery
+from cibgraph.db import Graph, to_jsonable
+from cibgraph.reads import run_stored
 
 router = APIRouter(tags=["queries"], dependencies=[Depends(reader)])
 
@@ -128,14 +130,14 @@ def _raw_params(request: Request, query: StoredQuery) -> dict[str, Any]:
     return raw
 
 
-def _run(request: Request, query: StoredQuery, limit: int, offset: int) -> FastJSON:
+def _run(request: Request, graph: Graph, query: StoredQuery, limit: int, offset: int) -> FastJSON:
     settings = get_settings(request)
     raw = _raw_params(request, query)
     cat = catalogue(request)
 
     def run() -> FastJSON:
         result = run_stored(
-            get_graph(request),
+            graph,
             query.name,
             raw,
             limit=min(limit, settings.result_cap),
@@ -189,13 +191,14 @@ RUN_RESPONSES: dict[int | str, dict[str, Any]] = {
 def run_query(
     name: str,
     request: Request,
+    graph: GraphDep,
     limit: int = Query(100, ge=1, le=MAX_PAGING, description=LIMIT_HELP),
     offset: int = Query(0, ge=0, le=MAX_PAGING, description=OFFSET_HELP),
 ) -> Response:
     cat = catalogue(request)
     if name not in cat:
         raise UnknownQuery(name)
-    return _run(request, cat[name], limit, offset)
+    return _run(request, graph, cat[name], limit, offset)
 
 
 _PY: dict[str, type] = {
@@ -279,9 +282,10 @@ def catalogue_router(cat: dict[str, StoredQuery]) -> APIRouter:
 def _endpoint(q: StoredQuery) -> Any:
     def endpoint(
         request: Request,
+        graph: GraphDep,
         limit: int = Query(100, ge=1, le=MAX_PAGING, description=LIMIT_HELP),
         offset: int = Query(0, ge=0, le=MAX_PAGING, description=OFFSET_HELP),
     ) -> Response:
-        return _run(request, q, limit, offset)
+        return _run(request, graph, q, limit, offset)
 
     return endpoint

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 
-from cibgraph.api.deps import get_graph, get_settings
+from cibgraph.api.deps import GraphDep, get_settings
 from cibgraph.api.security import reader
 from cibgraph.cypher.runner import UnknownQuery
 from cibgraph.viz.data import ViewData, account_view, group_view, query_view
@@ -43,14 +43,14 @@ def _page(request: Request, data: ViewData, cap: int) -> HTMLResponse:
 )
 def view_group(
     group_id: str,
-    request: Request,
+    graph: GraphDep,
     since: date | None = Query(
         None, description="Date for the share of activity since (1990-01-01 to 2100-12-31)."
     ),
 ) -> HTMLResponse:
     if since is not None and not date(1990, 1, 1) <= since <= date(2100, 12, 31):
         raise HTTPException(422, detail="since must be between 1990-01-01 and 2100-12-31")
-    data = group_page_data(get_graph(request), group_id, links=api_links(), since=since)
+    data = group_page_data(graph, group_id, links=api_links(), since=since)
     return _html(render_page(data))
 
 
@@ -61,9 +61,9 @@ def view_group(
     summary="Network view of a group with every co-posted item drawn",
 )
 def view_group_network(
-    group_id: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
+    group_id: str, request: Request, graph: GraphDep, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
 ) -> HTMLResponse:
-    return _page(request, group_view(get_graph(request), group_id), cap)
+    return _page(request, group_view(graph, group_id), cap)
 
 
 @router.get(
@@ -72,8 +72,8 @@ def view_group_network(
     responses=HTML,
     summary="An account's page: profile, signals, verdict, groups, activity, neighbours",
 )
-def view_account(account_id: str, request: Request) -> HTMLResponse:
-    data = account_page_data(get_graph(request), account_id, links=api_links())
+def view_account(account_id: str, graph: GraphDep) -> HTMLResponse:
+    data = account_page_data(graph, account_id, links=api_links())
     return _html(render_page(data))
 
 
@@ -84,9 +84,9 @@ def view_account(account_id: str, request: Request) -> HTMLResponse:
     summary="Network view of an account's neighbourhood",
 )
 def view_account_network(
-    account_id: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
+    account_id: str, request: Request, graph: GraphDep, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
 ) -> HTMLResponse:
-    return _page(request, account_view(get_graph(request), account_id), cap)
+    return _page(request, account_view(graph, account_id), cap)
 
 
 @router.get(
@@ -97,7 +97,7 @@ def view_account_network(
     description="Query-string parameters as for `GET /queries/{name}`; `cap` limits nodes.",
 )
 def view_query(
-    name: str, request: Request, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
+    name: str, request: Request, graph: GraphDep, cap: int = Query(DEFAULT_CAP, ge=1, le=5000)
 ) -> HTMLResponse:
     cat = request.app.state.catalogue
     if name not in cat:
@@ -108,4 +108,4 @@ def view_query(
             continue
         values = request.query_params.getlist(key)
         raw[key] = values if len(values) > 1 else values[0]
-    return _page(request, query_view(get_graph(request), name, raw, catalogue=cat), cap)
+    return _page(request, query_view(graph, name, raw, catalogue=cat), cap)
