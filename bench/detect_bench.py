@@ -29,7 +29,7 @@ from typing import Any
 
 
 def _wipe(graph: Any) -> None:
-    with graph.driver.session(database=graph.database) as s:
+    with graph.session() as s:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 

@@ -188,7 +188,7 @@ def write_csvs(data: Path, import_dir: Path) -> None:
 
 def run_load_csv(graph: Graph, batch: int) -> float:
     t = time.perf_counter()
-    with graph.driver.session(database=graph.database) as s:
+    with graph.session() as s:
         s.run(LOAD_ACCOUNTS, {"url": "file:///bench_accounts.csv", "batch": batch}).consume()
         s.run(LOAD_POSTS, {"url": "file:///bench_posts.csv", "batch": batch}).consume()
     return time.perf_counter() - t

@@ -14,8 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from cibgraph.cypher.catalogue import load_catalogue
-from cibgraph.cypher.runner import to_jsonable
-from cibgraph.db import Graph
+from cibgraph.db import Graph, to_jsonable
 from cibgraph.detect.coordination import plain_co_share_pairs  # noqa: F401  (documented twin)
 
 BASELINE_MIN_SHARED = (2, 3, 5)
