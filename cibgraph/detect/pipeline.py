@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -175,14 +175,38 @@ def edges_to_write(
 # ---------------------------------------------------------------- actions
 
 
-def load_texts(graph: Graph) -> list[tuple[str, str]]:
-    """One caption per text key (the smallest, so the choice is stable), by key."""
-    rows = _stream(
+class _Counted:
+    """An iterable that counts what went through it."""
+
+    def __init__(self, it: Iterable[tuple[str, str]]) -> None:
+        self.it, self.n = it, 0
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        for x in self.it:
+            self.n += 1
+            yield x
+
+
+def load_texts(graph: Graph) -> Iterator[tuple[str, str]]:
+    """One caption per text key (the smallest, so the choice is stable), streamed."""
+    for r in _stream(
         graph,
         f"MATCH (p:{P}) WHERE p.text_key IS NOT NULL AND p.text IS NOT NULL "
         "RETURN p.text_key AS k, min(p.text) AS text",
+    ):
+        yield r["k"], r["text"]
+
+
+def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
+    """Each text item's caption: the text of its cluster's smallest key, which names it."""
+    keys = sorted(item[len("text:") :] for item in items if item.startswith("text:"))
+    rows = graph.read(
+        f"UNWIND $keys AS k MATCH (p:{P} {{text_key: k}}) WHERE p.text IS NOT NULL "
+        "RETURN k, min(p.text) AS text",
+        {"keys": keys},
+        timeout=600,
     )
-    return sorted((r["k"], r["text"]) for r in rows)
+    return {text_item(r["k"]): r["text"] for r in rows}
 
 
 def load_item_actions(
@@ -422,20 +446,16 @@ def write_shared_items(
     t = step("near_duplicates", t)
 
     check = budget.check if budget is not None else None
-    texts = load_texts(graph)
-    text_cluster = text_clusters(texts, threshold=text_threshold, check=check)
-    report.texts = len(texts)
+    counted = _Counted(load_texts(graph))
+    text_cluster = text_clusters(counted, threshold=text_threshold, check=check)
+    report.texts = counted.n
     report.near_identical_texts = len(text_cluster)
     t = step("near_identical_texts", t)
 
     by_item, previews = load_item_actions(
         graph, image_cluster, text_cluster, comments=comments, check=check
     )
-    for key, text in texts:
-        item = text_item(text_cluster.get(key, key))
-        if item in by_item:
-            previews.setdefault(item, text)
-    del texts
+    previews.update(text_previews(graph, by_item))
     report.actions = by_item.actions
     t = step("load_actions", t)
 

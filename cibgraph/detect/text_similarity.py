@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -119,53 +120,84 @@ def text_clusters(
     min_words: int = MIN_FUZZY_WORDS,
     check: Callable[[str], None] | None = None,
 ) -> dict[str, str]:
-    """`(text_key, text)` pairs -> {text_key: the smallest text_key of its cluster}.
+    """`(text_key, text)` pairs (distinct keys, any order; a stream is fine) ->
+    {text_key: the smallest text_key of its cluster}.
 
     Only keys that join another key appear in the result. Two captions join when
     their shingle sets reach `threshold` Jaccard and they cite the same numbers;
     a cluster is a chain of such pairs. Exact, and independent of input order.
+    Per caption only its key, an int and its word ids (8 bytes each) are kept.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1] (got {threshold})")
     words: dict[str, int] = {}
     numbers: dict[frozenset[str], int] = {}
-    seen: set[str] = set()
     keys: list[str] = []
-    num_of: list[int] = []
-    tokens: list[npt.NDArray[np.int64]] = []
-    for key, text in sorted(texts):
-        if key in seen:
-            continue
-        seen.add(key)
-        if check is not None and len(seen) % 50_000 == 0:
+    num_of = array("q")
+    word_ids = array("q")
+    ends = array("q")
+    for n, (key, text) in enumerate(texts):
+        if check is not None and n % 50_000 == 49_999:
             check("near_identical_texts")
         cap = normalise_caption(text)
         if len(cap.words) < min_words:
             continue
-        ids = np.array([words.setdefault(w, len(words)) for w in cap.words], dtype=np.int64)
-        # a word pair is one integer: the two word ids side by side
-        tokens.append(np.unique((ids[:-1] << 32) | ids[1:]))
+        word_ids.extend([words.setdefault(w, len(words)) for w in cap.words])
+        ends.append(len(word_ids))
         keys.append(key)
-        nums = _numbers(cap.words)
-        num_of.append(numbers.setdefault(nums, len(numbers)))
-    del words, seen
+        num_of.append(numbers.setdefault(_numbers(cap.words), len(numbers)))
+    del words, numbers
     if len(keys) < 2:
         return {}
-    sizes = [len(t) for t in tokens]
+    flat, offsets = _shingle_sets(np.frombuffer(word_ids, dtype=np.int64), np.array(ends))
+    del word_ids
+    sizes = np.diff(offsets).tolist()
+    bounds = offsets.tolist()
     uf = UnionFind(len(keys))
-    for members in _candidate_groups(tokens, np.array(num_of, dtype=np.int64), threshold):
+    for members in _candidate_groups(flat, offsets, np.array(num_of), threshold):
         for x, i in enumerate(members):
             for j in members[x + 1 :]:
+                # |a & b| / |a | b| <= min / max: sizes alone rule most candidates out;
                 # template captions make big clusters: skip pairs already joined
-                # |a & b| / |a | b| <= min / max: sizes alone rule most candidates out
                 if (
                     min(sizes[i], sizes[j]) >= threshold * max(sizes[i], sizes[j])
                     and uf.find(i) != uf.find(j)
-                    and _jaccard_sorted(tokens[i], tokens[j]) >= threshold
+                    and _jaccard_sorted(
+                        flat[bounds[i] : bounds[i + 1]], flat[bounds[j] : bounds[j + 1]]
+                    )
+                    >= threshold
                 ):
                     uf.union(i, j)
-    # the union-find root is the smallest index, and keys are sorted: the smallest key
-    return {key: keys[uf.find(n)] for n, key in enumerate(keys) if uf.find(n) != n}
+    # each cluster is named by its smallest key (the input need not be sorted)
+    smallest: dict[int, str] = {}
+    roots = [uf.find(n) for n in range(len(keys))]
+    for n, r in enumerate(roots):
+        if r not in smallest or keys[n] < smallest[r]:
+            smallest[r] = keys[n]
+    out = {key: smallest[r] for key, r in zip(keys, roots, strict=True)}
+    return {k: v for k, v in out.items() if k != v}
+
+
+def _shingle_sets(
+    word_ids: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Every caption's set of word pairs, sorted, as one flat array and offsets: a word pair
+    is one integer, the two word ids side by side."""
+    starts = np.concatenate(([0], ends[:-1]))
+    owner = np.repeat(np.arange(len(ends), dtype=np.int64), ends - starts)
+    # a pair starts at every word but the last of its caption
+    first = np.ones(len(word_ids), dtype=bool)
+    first[ends - 1] = False
+    at = np.flatnonzero(first)
+    pairs = (word_ids[at] << 32) | word_ids[at + 1]
+    owner = owner[at]
+    order = np.lexsort((pairs, owner))
+    pairs, owner = pairs[order], owner[order]
+    keep = np.ones(len(pairs), dtype=bool)
+    keep[1:] = (pairs[1:] != pairs[:-1]) | (owner[1:] != owner[:-1])
+    pairs, owner = pairs[keep], owner[keep]
+    offsets = np.searchsorted(owner, np.arange(len(ends) + 1)).astype(np.int64)
+    return pairs, offsets
 
 
 def _numbers(words: Sequence[str]) -> frozenset[str]:
@@ -179,13 +211,16 @@ def _jaccard_sorted(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float
 
 
 def _candidate_groups(
-    tokens: list[npt.NDArray[np.int64]], num_of: npt.NDArray[np.int64], threshold: float
+    flat: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    num_of: npt.NDArray[np.int64],
+    threshold: float,
 ) -> Iterator[list[int]]:
     """Groups of captions (ascending) that share a prefix shingle and cite the same numbers.
     Every pair at or above `threshold` Jaccard is inside some group (prefix filtering)."""
-    sizes = np.array([len(t) for t in tokens], dtype=np.int64)
-    owner = np.repeat(np.arange(len(tokens), dtype=np.int64), sizes)
-    _, inverse, counts = np.unique(np.concatenate(tokens), return_inverse=True, return_counts=True)
+    sizes = np.diff(offsets)
+    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     # rarest first; ties by shingle id, so the order is total and the same on every run
     rank_of = np.empty(len(counts), dtype=np.int64)
     rank_of[np.lexsort((np.arange(len(counts)), counts))] = np.arange(len(counts))
@@ -193,8 +228,7 @@ def _candidate_groups(
     del inverse, rank_of, counts
     order = np.lexsort((rank, owner))
     owner, rank = owner[order], rank[order]
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    position = np.arange(len(owner)) - starts[owner]
+    position = np.arange(len(owner)) - offsets[owner]
     prefix = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
     keep = position < prefix[owner]
     owner, rank = owner[keep], rank[keep]
