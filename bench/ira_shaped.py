@@ -383,6 +383,11 @@ class Generator:
         self.writers: list[Any] = []
         self.files: list[TextIO] = []
         self._buckets = self._month_buckets()
+        # The templates' retweet shares include their shared texts, mostly retweets and
+        # written apart (`shared`); the rest is scaled so the whole keeps the real share.
+        real = sum(t.retweets for t in shape.templates) / max(1, shape.rows)
+        rest = real - shape.p_shared_row * shape.p_shared_retweet
+        self._solo_retweets = rest / max(1e-9, (1 - shape.p_shared_row) * real) if real else 1.0
 
     # --- accounts -----------------------------------------------------------------
     def _plan(self, n: int) -> list[Account]:
@@ -517,7 +522,9 @@ class Generator:
         return True
 
     def _retweets_of(self, a: Account) -> bool:
-        return self.rng.random() < a.template.retweets / max(1, a.template.count)
+        return self.rng.random() < self._solo_retweets * a.template.retweets / max(
+            1, a.template.count
+        )
 
     # --- phases -------------------------------------------------------------------
     def plant(self, groups: int, events: int) -> list[dict[str, Any]]:
@@ -608,7 +615,7 @@ class Generator:
             spread = shape.spreads[rng.randrange(len(shape.spreads))]
             written = int(self._write(i, text, t0, rng.random() < shape.p_shared_retweet))
             for j in others:
-                t = t0 + rng.uniform(0, spread)
+                t = min(t0 + rng.uniform(0, spread), shape.last)
                 written += self._write(j, text, t, rng.random() < shape.p_shared_retweet)
             tally.shared_rows += written
             tally.shared_texts += 1
