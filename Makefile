@@ -14,7 +14,7 @@ test:
 # the pure tests: no Neo4j, no browser, no sudo (tests/unit)
 unit:
 	bash scripts/setup.sh --python-only
-	.venv/bin/python -m pytest tests/unit $(PYTEST_ARGS)
+	.venv/bin/python -m pytest tests/unit -m "not slow" $(PYTEST_ARGS)
 
 setup:
 	bash scripts/setup.sh
