@@ -97,17 +97,22 @@ class ItemActions(Mapping[str, list[Act]]):
     def values(self) -> Iterator[list[Act]]:  # type: ignore[override]
         return (acts for _, acts in self.items())
 
+    def row_items(self) -> npt.NDArray[np.int32]:
+        """Each row's item code (the offsets, expanded)."""
+        return np.repeat(np.arange(len(self.item_keys), dtype=np.int32), np.diff(self.offsets))
+
     def sharers(self) -> npt.NDArray[np.int64]:
         """Distinct accounts per item."""
-        item = np.repeat(np.arange(len(self.item_keys), dtype=np.int64), np.diff(self.offsets))
-        pairs = np.unique(item * max(1, len(self.accounts)) + self.account)
+        pairs = np.unique(
+            self.row_items().astype(np.int64) * max(1, len(self.accounts)) + self.account
+        )
         return np.bincount(pairs // max(1, len(self.accounts)), minlength=len(self.item_keys))
 
     def items_of(self, accounts: Iterable[str]) -> dict[str, npt.NDArray[np.int64]]:
         """Each of `accounts` -> the sorted codes of the items it acted on."""
         code = {a: n for n, a in enumerate(self.accounts)}
         wanted = np.array(sorted(code[a] for a in set(accounts) if a in code), dtype=np.int64)
-        item = np.repeat(np.arange(len(self.item_keys), dtype=np.int64), np.diff(self.offsets))
+        item = self.row_items().astype(np.int64)
         keep = np.isin(self.account, wanted)
         pairs = np.unique(self.account[keep].astype(np.int64) * len(self.item_keys) + item[keep])
         acc, it = pairs // max(1, len(self.item_keys)), pairs % max(1, len(self.item_keys))

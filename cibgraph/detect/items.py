@@ -120,7 +120,7 @@ def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) ->
     ):
         pass
     is_comment = np.array([k.startswith("comment:") for k in keys], dtype=bool)
-    item_col = np.repeat(np.arange(len(keys), dtype=np.int32), np.diff(by_item.offsets))
+    item_col = by_item.row_items()
     actions = pa.table({"post": by_item.post, "item": pa.array(item_col, pa.int32())})
     on_comment = pa.array(is_comment[item_col]) if len(item_col) else pa.array([], pa.bool_())
     code = {k: n for n, k in enumerate(keys)}

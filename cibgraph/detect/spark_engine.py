@@ -101,7 +101,7 @@ def export_actions(by_item: Mapping[str, Sequence[tuple[int, str, str]]], path: 
     from cibgraph.detect.actions import ItemActions
 
     if isinstance(by_item, ItemActions):  # already columns: no Python object per action
-        item = np.repeat(np.arange(len(by_item), dtype=np.int32), np.diff(by_item.offsets))
+        item = by_item.row_items()
         idx = np.arange(by_item.actions, dtype=np.int64) - by_item.offsets[item]
         pq.write_table(
             pa.table(
