@@ -29,6 +29,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from cibgraph.detect.arrays import distinct
+
 Act = tuple[int, str, str]
 CHUNK = 200_000  # actions decoded into Python at a time
 
@@ -103,7 +105,7 @@ class ItemActions(Mapping[str, list[Act]]):
 
     def sharers(self) -> npt.NDArray[np.int64]:
         """Distinct accounts per item."""
-        pairs = np.unique(
+        pairs = distinct(
             self.row_items().astype(np.int64) * max(1, len(self.accounts)) + self.account
         )
         return np.bincount(pairs // max(1, len(self.accounts)), minlength=len(self.item_keys))
@@ -114,7 +116,7 @@ class ItemActions(Mapping[str, list[Act]]):
         wanted = np.array(sorted(code[a] for a in set(accounts) if a in code), dtype=np.int64)
         item = self.row_items().astype(np.int64)
         keep = np.isin(self.account, wanted)
-        pairs = np.unique(self.account[keep].astype(np.int64) * len(self.item_keys) + item[keep])
+        pairs = distinct(self.account[keep].astype(np.int64) * len(self.item_keys) + item[keep])
         acc, it = pairs // max(1, len(self.item_keys)), pairs % max(1, len(self.item_keys))
         bounds = np.searchsorted(acc, wanted, side="left"), np.searchsorted(acc, wanted, "right")
         return {
@@ -179,7 +181,7 @@ class ActionBuilder:
         n_acc = max(1, len(self.accounts))
         item = table.column("item").to_numpy().astype(np.int64)
         account = table.column("account").to_numpy()
-        uniq = np.unique(item * n_acc + account)
+        uniq = distinct(item * n_acc + account)
         sharers = np.bincount(uniq // n_acc, minlength=len(raw_keys))
         # Final codes follow the sorted keys, so iteration order does not depend on the reads.
         order = sorted(range(len(raw_keys)), key=raw_keys.__getitem__)

@@ -20,6 +20,8 @@ from itertools import combinations
 import numpy as np
 import numpy.typing as npt
 
+from cibgraph.detect.arrays import distinct
+
 BANDS = 4
 BAND_BITS = 64 // BANDS
 _MASK = (1 << BAND_BITS) - 1
@@ -135,7 +137,7 @@ def near_duplicate_arrays(
     if len(ii) == 0:
         return empty, empty, empty
     # The same pair can be found through several bands: deduplicate.
-    pair_codes = np.unique(ii * n + jj)
+    pair_codes = distinct(ii * n + jj)
     ii, jj = pair_codes // n, pair_codes % n
     return ii, jj, _popcount64(h[ii] ^ h[jj])
 

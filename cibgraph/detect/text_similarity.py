@@ -38,22 +38,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
-from cibgraph.detect.near_duplicates import UnionFind
+from cibgraph.detect.arrays import distinct
 
 THRESHOLD = 0.5
 SHINGLE_WORDS = 2
 MIN_FUZZY_WORDS = 6
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_MENTION = re.compile(r"(?<![\w@])@\w+")
-_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+# Applied to case-folded text (so no IGNORECASE). The look-behind comes after the
+# literal so that `re` can skip ahead to each "@" or "#": three times faster.
+_URL = re.compile(r"(?:https?://|www\.)\S+")
+_MENTION = re.compile(r"@(?<![\w@]@)\w+")
+_HASHTAG = re.compile(r"#(?<![\w#]#)(\w+)")
 _WORD = re.compile(r"\w+")
 
 
@@ -130,84 +132,241 @@ def text_clusters(
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1] (got {threshold})")
-    words: dict[str, int] = {}
-    numbers: dict[frozenset[str], int] = {}
-    keys: list[str] = []
-    num_of = array("q")
-    word_ids = array("q")
-    ends = array("q")
-    for n, (key, text) in enumerate(texts):
-        if check is not None and n % 50_000 == 49_999:
-            check("near_identical_texts")
-        cap = normalise_caption(text)
-        if len(cap.words) < min_words:
-            continue
-        word_ids.extend([words.setdefault(w, len(words)) for w in cap.words])
-        ends.append(len(word_ids))
-        keys.append(key)
-        num_of.append(numbers.setdefault(_numbers(cap.words), len(numbers)))
-    del words, numbers
+    enc = _Encoder(min_words)
+    chunk: list[tuple[str, str]] = []
+    for key, text in texts:
+        chunk.append((key, text))
+        if len(chunk) == CHUNK:
+            enc.add(chunk)
+            chunk = []
+            if check is not None:
+                check("near_identical_texts")
+    enc.add(chunk)
+    keys, word_ids, ends, num_of = enc.keys, enc.word_ids, enc.ends, enc.num_of
+    del enc
     if len(keys) < 2:
         return {}
-    flat, offsets = _shingle_sets(np.frombuffer(word_ids, dtype=np.int64), np.array(ends))
+    flat, offsets = _shingle_sets(np.concatenate(word_ids), np.concatenate(ends))
     del word_ids
-    sizes = np.diff(offsets).tolist()
-    bounds = offsets.tolist()
-    uf = UnionFind(len(keys))
-    for members in _candidate_groups(flat, offsets, np.array(num_of), threshold):
-        for x, i in enumerate(members):
-            for j in members[x + 1 :]:
-                # |a & b| / |a | b| <= min / max: sizes alone rule most candidates out;
-                # template captions make big clusters: skip pairs already joined
-                if (
-                    min(sizes[i], sizes[j]) >= threshold * max(sizes[i], sizes[j])
-                    and uf.find(i) != uf.find(j)
-                    and _jaccard_sorted(
-                        flat[bounds[i] : bounds[i + 1]], flat[bounds[j] : bounds[j + 1]]
-                    )
-                    >= threshold
-                ):
-                    uf.union(i, j)
+    sizes = np.diff(offsets)
+    parent = np.arange(len(keys), dtype=np.int64)
+    members, bounds = _candidate_groups(flat, offsets, np.concatenate(num_of), threshold)
+    for i, j in _candidate_pairs(members, bounds):
+        # |a & b| / |a | b| <= min / max: sizes alone rule most candidates out
+        si, sj = sizes[i], sizes[j]
+        ok = np.minimum(si, sj) >= threshold * np.maximum(si, sj)
+        pair = distinct((i[ok] << 32) | j[ok])  # a pair may share several prefix shingles
+        i, j = pair >> 32, pair & 0xFFFFFFFF
+        # template captions make big clusters: skip pairs already joined
+        apart = _roots(parent, i) != _roots(parent, j)
+        i, j = i[apart], j[apart]
+        # at most about ELEMENTS shingles at a time, however long the captions
+        work = np.cumsum(sizes[i] + sizes[j]) // ELEMENTS
+        for lo, hi in _runs(work):
+            similar = _jaccard_many(flat, offsets, i[lo:hi], j[lo:hi]) >= threshold
+            _union(parent, i[lo:hi][similar], j[lo:hi][similar])
     # each cluster is named by its smallest key (the input need not be sorted)
+    roots = _roots(parent, np.arange(len(keys), dtype=np.int64))
+    joined = np.flatnonzero(np.bincount(roots)[roots] >= 2).tolist()
     smallest: dict[int, str] = {}
-    roots = [uf.find(n) for n in range(len(keys))]
-    for n, r in enumerate(roots):
+    for n, r in zip(joined, roots[joined].tolist(), strict=True):
         if r not in smallest or keys[n] < smallest[r]:
             smallest[r] = keys[n]
-    out = {key: smallest[r] for key, r in zip(keys, roots, strict=True)}
+    out = {keys[n]: smallest[r] for n, r in zip(joined, roots[joined].tolist(), strict=True)}
     return {k: v for k, v in out.items() if k != v}
+
+
+# Candidate pairs are made this many at a time, and their shingle sets compared this
+# many shingles at a time: a few arrays of that many int64s.
+PAIR_BATCH = 200_000
+ELEMENTS = 4_000_000
+
+
+def _runs(labels: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
+    """(start, end) of each run of equal values in a sorted array."""
+    cut = np.flatnonzero(np.diff(labels)) + 1
+    edges = [0, *cut.tolist(), len(labels)]
+    return [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
+
+
+def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The concatenation of `arange(s, s + n)` for every (s, n)."""
+    before = np.cumsum(lengths) - lengths
+    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def _candidate_pairs(
+    members: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64], batch: int = PAIR_BATCH
+) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
+    """Every pair (i < j) inside each group, `batch` or so at a time. `members[bounds[g]:
+    bounds[g + 1]]` is group g, ascending."""
+    if len(members) == 0:
+        return
+    sizes = np.diff(bounds)
+    later = np.repeat(bounds[1:], sizes) - np.arange(len(members)) - 1  # members after each
+    total = np.cumsum(later)
+    cuts = np.searchsorted(total, np.arange(batch, int(total[-1]), batch)) + 1
+    edges = distinct(np.concatenate(([0], cuts, [len(members)]))).tolist()
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        count = later[lo:hi]
+        first = np.repeat(np.arange(lo, hi, dtype=np.int64), count)
+        second = _ranges(np.arange(lo + 1, hi + 1, dtype=np.int64), count)
+        yield members[first], members[second]
+
+
+def _jaccard_many(
+    flat: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    i: npt.NDArray[np.int64],
+    j: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64]:
+    """Jaccard of the shingle sets of captions i[k] and j[k], for every k at once: each
+    set is sorted, so (k, shingle) keys of i's sets are one sorted array to search."""
+    li, lj = offsets[i + 1] - offsets[i], offsets[j + 1] - offsets[j]
+    k = np.arange(len(i), dtype=np.int64)
+    key_i = (np.repeat(k, li) << 32) | flat[_ranges(offsets[i], li)]
+    pair_j = np.repeat(k, lj)
+    key_j = (pair_j << 32) | flat[_ranges(offsets[j], lj)]
+    at = np.minimum(np.searchsorted(key_i, key_j), max(len(key_i) - 1, 0))
+    both = np.bincount(pair_j[key_i[at] == key_j], minlength=len(i)) if len(key_i) else li * 0
+    return both / (li + lj - both)
+
+
+def _roots(parent: npt.NDArray[np.int64], x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    r = parent[x]
+    while True:
+        up = parent[r]
+        if np.array_equal(up, r):
+            return r
+        r = up
+
+
+def _union(
+    parent: npt.NDArray[np.int64], a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]
+) -> None:
+    """Join the sets of a[k] and b[k] for every k. Every parent is smaller than its child,
+    so hooking each root under the smallest root it meets makes no cycle."""
+    while len(a):
+        ra, rb = _roots(parent, a), _roots(parent, b)
+        apart = ra != rb
+        if not apart.any():
+            break
+        a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
+        np.minimum.at(parent, np.maximum(ra, rb), np.minimum(ra, rb))
+    # path compression, so later look-ups take few steps
+    while True:
+        up = parent[parent]
+        if np.array_equal(up, parent):
+            return
+        parent[:] = up
+
+
+# Texts normalised per call to C: one string of CHUNK captions at a time, so the
+# per-caption Python of `normalise_caption` (half the time of a join) is paid per chunk.
+CHUNK = 20_000
+# A whitespace character (so no pattern reads across it) that NFKC and case folding leave
+# alone and compose with nothing: captions joined by it normalise as they do apart.
+_SEP = "\x1e"
+_TOKEN = re.compile(r"\w+|" + _SEP)
+
+
+class _Encoder:
+    """Captions -> word ids as flat int64 arrays (one per chunk), the same words
+    `normalise_caption` gives, for those with at least `min_words` words."""
+
+    def __init__(self, min_words: int) -> None:
+        self.min_words = min_words
+        self.vocab: dict[str, int] = {}
+        self.cites_number = bytearray()  # per word id, 1 if it cites a number
+        self.numbers: dict[bytes, int] = {}
+        self.keys: list[str] = []
+        self.word_ids: list[npt.NDArray[np.int64]] = []
+        self.ends: list[npt.NDArray[np.int64]] = []
+        self.num_of: list[npt.NDArray[np.int64]] = []
+        self.n_words = 0
+
+    def add(self, chunk: list[tuple[str, str]]) -> None:
+        if not chunk:
+            return
+        joined = _SEP.join(t or "" for _, t in chunk)
+        if joined.count(_SEP) != len(chunk) - 1:  # a caption holds the separator itself
+            joined = _SEP.join((t or "").replace(_SEP, " ") for _, t in chunk)
+        norm = unicodedata.normalize("NFKC", joined).casefold()
+        norm = _URL.sub(" ", norm)
+        norm = _MENTION.sub(" ", norm)
+        norm = _HASHTAG.sub(" ", norm)
+        # no `_strip_symbols`: symbols are not word characters, so the words are the same
+        tokens = pa.array(_TOKEN.findall(norm), pa.string()).dictionary_encode()
+        del joined, norm
+        local = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        to_global = np.fromiter(
+            (self._word_id(w) for w in tokens.dictionary.to_pylist()), dtype=np.int64
+        )
+        ids = to_global[local]
+        sep = ids == self.vocab[_SEP]
+        # caption number of every token; the separators themselves are dropped
+        owner = np.cumsum(sep)[~sep]
+        ids = ids[~sep]
+        counts = np.bincount(owner, minlength=len(chunk))
+        kept = counts >= self.min_words
+        keep_token = kept[owner]
+        ids, owner = ids[keep_token], owner[keep_token]
+        kept_at = np.flatnonzero(kept)
+        self.keys.extend(chunk[i][0] for i in kept_at.tolist())
+        self.word_ids.append(ids)
+        self.ends.append(self.n_words + np.cumsum(counts[kept_at]))
+        self.n_words += len(ids)
+        self.num_of.append(self._number_sets(ids, owner, kept_at))
+
+    def _word_id(self, word: str) -> int:
+        n = self.vocab.get(word)
+        if n is None:
+            n = self.vocab[word] = len(self.vocab)
+            self.cites_number.append(_cites_number(word))
+        return n
+
+    def _number_sets(
+        self,
+        ids: npt.NDArray[np.int64],
+        owner: npt.NDArray[np.int64],
+        kept_at: npt.NDArray[np.int64],
+    ) -> npt.NDArray[np.int64]:
+        """Per kept caption, an id for the set of words in it that cite a number."""
+        flag = np.frombuffer(self.cites_number, dtype=bool)[ids]
+        # (caption, word) as one int64, sorted and distinct: word ids stay below 2**32
+        pairs = distinct((owner[flag] << 32) | ids[flag])
+        empty = self.numbers.setdefault(b"", len(self.numbers))
+        out = np.full(len(kept_at), empty, dtype=np.int64)
+        if len(pairs):
+            row = np.searchsorted(kept_at, pairs >> 32)
+            bounds = np.flatnonzero(np.diff(row, prepend=-1, append=len(kept_at) + 1))
+            words = pairs & 0xFFFFFFFF
+            for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+                out[row[lo]] = self.numbers.setdefault(words[lo:hi].tobytes(), len(self.numbers))
+        return out
 
 
 def _shingle_sets(
     word_ids: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Every caption's set of word pairs, sorted, as one flat array and offsets: a word pair
-    is one integer, the two word ids side by side."""
+    """Every caption's set of word pairs, sorted, as one flat array and offsets. A word
+    pair is numbered densely (below 2**32), so (caption, pair) sorts as one int64."""
     starts = np.concatenate(([0], ends[:-1]))
     owner = np.repeat(np.arange(len(ends), dtype=np.int64), ends - starts)
     # a pair starts at every word but the last of its caption
     first = np.ones(len(word_ids), dtype=bool)
     first[ends - 1] = False
     at = np.flatnonzero(first)
-    pairs = (word_ids[at] << 32) | word_ids[at + 1]
-    owner = owner[at]
-    order = np.lexsort((pairs, owner))
-    pairs, owner = pairs[order], owner[order]
-    keep = np.ones(len(pairs), dtype=bool)
-    keep[1:] = (pairs[1:] != pairs[:-1]) | (owner[1:] != owner[:-1])
-    pairs, owner = pairs[keep], owner[keep]
-    offsets = np.searchsorted(owner, np.arange(len(ends) + 1)).astype(np.int64)
-    return pairs, offsets
+    _, pair = np.unique((word_ids[at] << 32) | word_ids[at + 1], return_inverse=True)
+    key = distinct((owner[at] << 32) | pair.ravel())
+    del owner, at, pair
+    offsets = np.searchsorted(key >> 32, np.arange(len(ends) + 1)).astype(np.int64)
+    return key & 0xFFFFFFFF, offsets
 
 
-def _numbers(words: Sequence[str]) -> frozenset[str]:
-    """The words that cite a number (`isalpha` first: it is C, and most words pass it)."""
-    return frozenset(w for w in words if not w.isalpha() and any(c.isdigit() for c in w))
-
-
-def _jaccard_sorted(a: npt.NDArray[np.int64], b: npt.NDArray[np.int64]) -> float:
-    both = len(set(a.tolist()).intersection(b.tolist()))
-    return both / (len(a) + len(b) - both)
+def _cites_number(word: str) -> bool:
+    """A word that cites a number (`isalpha` first: it is C, and most words pass it)."""
+    return not word.isalpha() and any(c.isdigit() for c in word)
 
 
 def _candidate_groups(
@@ -215,19 +374,20 @@ def _candidate_groups(
     offsets: npt.NDArray[np.int64],
     num_of: npt.NDArray[np.int64],
     threshold: float,
-) -> Iterator[list[int]]:
-    """Groups of captions (ascending) that share a prefix shingle and cite the same numbers.
-    Every pair at or above `threshold` Jaccard is inside some group (prefix filtering)."""
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Groups of two or more captions (ascending) that share a prefix shingle and cite the
+    same numbers, as members and bounds. Every pair at or above `threshold` Jaccard is
+    inside some group (prefix filtering)."""
     sizes = np.diff(offsets)
-    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    counts = np.bincount(flat)
     # rarest first; ties by shingle id, so the order is total and the same on every run
     rank_of = np.empty(len(counts), dtype=np.int64)
-    rank_of[np.lexsort((np.arange(len(counts)), counts))] = np.arange(len(counts))
-    rank = rank_of[inverse.ravel()]
-    del inverse, rank_of, counts
-    order = np.lexsort((rank, owner))
-    owner, rank = owner[order], rank[order]
+    rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts))
+    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    key = np.sort((owner << 32) | rank_of[flat])
+    del rank_of, counts
+    owner, rank = key >> 32, key & 0xFFFFFFFF
+    del key
     position = np.arange(len(owner)) - offsets[owner]
     prefix = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
     keep = position < prefix[owner]
@@ -238,6 +398,7 @@ def _candidate_groups(
     new_group = np.ones(len(owner), dtype=bool)
     new_group[1:] = (rank[1:] != rank[:-1]) | (nums[1:] != nums[:-1])
     bounds = np.flatnonzero(np.append(new_group, True))
-    big = np.flatnonzero(np.diff(bounds) >= 2)
-    for lo, hi in zip(bounds[big].tolist(), bounds[big + 1].tolist(), strict=True):
-        yield owner[lo:hi].tolist()
+    sizes = np.diff(bounds)
+    big = sizes >= 2
+    starts = np.cumsum(sizes[big]) - sizes[big]
+    return owner[np.repeat(big, sizes)], np.append(starts, int(sizes[big].sum()))

@@ -85,3 +85,99 @@ def test_symbols_stripped_exactly() -> None:
             continue
         ref = "".join(" " if _is_emoji_or_symbol(c) else c for c in norm)
         assert got == tuple(re.findall(r"\w+", ref))
+
+
+# the patterns as first written (look-behind first, IGNORECASE): the faster ones must agree
+_REF_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_REF_MENTION = re.compile(r"(?<![\w@])@\w+")
+_REF_HASHTAG = re.compile(r"(?<![\w#])#(\w+)")
+_TRICKY = [
+    "@",
+    "#",
+    "@@",
+    "##",
+    "#@",
+    "@#",
+    "http://",
+    "https://",
+    "www.",
+    "HTTPS://",
+    "WwW.",
+    "ab",
+    "_",
+    "1",
+    " ",
+    "\n",
+    "\x1e",
+    "é",
+    "e\u0301",
+    "\u0301",
+    "ß",
+    "ſ",
+    "K",
+    "ﬁ",
+    "😀",
+    "\u200d",
+    "\ufe0f",
+    "🇺🇸",
+    "¼",
+    "²",
+    "١",
+    ".",
+    "/",
+    "x.y",
+    "\u2028",
+    "\t",
+]
+
+
+def _tricky_text(rnd: random.Random) -> str:
+    return "".join(rnd.choice(_TRICKY) for _ in range(rnd.randint(0, 30)))
+
+
+def test_faster_patterns_equal_the_reference() -> None:
+    from cibgraph.detect import text_similarity as ts
+
+    rnd = random.Random(11)
+    for _ in range(3000):
+        norm = unicodedata.normalize("NFKC", _tricky_text(rnd)).casefold()
+        assert ts._URL.sub(" ", norm) == _REF_URL.sub(" ", norm)
+        assert ts._MENTION.sub(" ", norm) == _REF_MENTION.sub(" ", norm)
+        assert ts._HASHTAG.sub(" ", norm) == _REF_HASHTAG.sub(" ", norm)
+        assert ts._HASHTAG.findall(norm) == _REF_HASHTAG.findall(norm)
+
+
+@pytest.mark.parametrize("min_words", [0, 3, MIN_FUZZY_WORDS])
+def test_chunked_encoder_gives_the_words_of_normalise_caption(min_words: int) -> None:
+    """Captions are normalised many at a time, joined by a separator; each must come out
+    with exactly its own words, whatever it holds (the separator itself included)."""
+    from cibgraph.detect import text_similarity as ts
+
+    rnd = random.Random(min_words)
+    texts = [(f"k{n}", _tricky_text(rnd)) for n in range(1500)]
+    texts += [
+        (f"v{n}", " ".join(rnd.choice(VOCAB + ["2", "3x"]) for _ in range(8))) for n in range(300)
+    ]
+    rnd.shuffle(texts)
+    enc = ts._Encoder(min_words)
+    for lo in range(0, len(texts), 97):  # uneven chunks, one of them holding "\x1e"
+        enc.add(texts[lo : lo + 97])
+    word_of = {i: w for w, i in enc.vocab.items()}
+    ids = [int(x) for a in enc.word_ids for x in a]
+    ends = [int(x) for a in enc.ends for x in a]
+    nums = [int(x) for a in enc.num_of for x in a]
+    want = [(k, normalise_caption(t).words) for k, t in texts]
+    want = [(k, w) for k, w in want if len(w) >= min_words]
+    assert enc.keys == [k for k, _ in want]
+    got = [
+        tuple(word_of[i] for i in ids[lo:hi]) for lo, hi in zip([0, *ends][:-1], ends, strict=True)
+    ]
+    assert got == [w for _, w in want]
+    # one id per distinct set of number-citing words
+    sets = [
+        frozenset(x for x in w if not x.isalpha() and any(c.isdigit() for c in x)) for _, w in want
+    ]
+    assert len(set(sets)) > 3
+    for a in range(0, len(sets), 7):
+        for b in range(a, len(sets), 13):
+            assert (nums[a] == nums[b]) == (sets[a] == sets[b])
