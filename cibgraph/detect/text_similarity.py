@@ -128,7 +128,8 @@ def text_clusters(
     Only keys that join another key appear in the result. Two captions join when
     their shingle sets reach `threshold` Jaccard and they cite the same numbers;
     a cluster is a chain of such pairs. Exact, and independent of input order.
-    Per caption only its key, an int and its word ids (8 bytes each) are kept.
+    Per caption only its key (in an Arrow array), two ints and its word pairs (4 bytes
+    each) are kept; captions are read and cut into word pairs a chunk at a time.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1] (got {threshold})")
@@ -142,15 +143,18 @@ def text_clusters(
             if check is not None:
                 check("near_identical_texts")
     enc.add(chunk)
-    keys, word_ids, ends, num_of = enc.keys, enc.word_ids, enc.ends, enc.num_of
+    keys = pa.chunked_array(enc.keys, pa.string())
+    sizes = np.concatenate([np.zeros(0, np.int64), *enc.sizes])
+    num_of = np.concatenate([np.zeros(0, np.int64), *enc.num_of])
+    raw = np.concatenate([np.zeros(0, np.int64), *enc.shingles])
     del enc
     if len(keys) < 2:
         return {}
-    flat, offsets = _shingle_sets(np.concatenate(word_ids), np.concatenate(ends))
-    del word_ids
-    sizes = np.diff(offsets)
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    flat, counts = _dense(raw)
+    del raw
     parent = np.arange(len(keys), dtype=np.int64)
-    members, bounds = _candidate_groups(flat, offsets, np.concatenate(num_of), threshold)
+    members, bounds = _candidate_groups(flat, offsets, counts, num_of, threshold)
     for i, j in _candidate_pairs(members, bounds):
         # |a & b| / |a | b| <= min / max: sizes alone rule most candidates out
         si, sj = sizes[i], sizes[j]
@@ -168,11 +172,12 @@ def text_clusters(
     # each cluster is named by its smallest key (the input need not be sorted)
     roots = _roots(parent, np.arange(len(keys), dtype=np.int64))
     joined = np.flatnonzero(np.bincount(roots)[roots] >= 2).tolist()
+    names = keys.take(pa.array(joined, pa.int64())).to_pylist() if joined else []
     smallest: dict[int, str] = {}
-    for n, r in zip(joined, roots[joined].tolist(), strict=True):
-        if r not in smallest or keys[n] < smallest[r]:
-            smallest[r] = keys[n]
-    out = {keys[n]: smallest[r] for n, r in zip(joined, roots[joined].tolist(), strict=True)}
+    for key, r in zip(names, roots[joined].tolist(), strict=True):
+        if r not in smallest or key < smallest[r]:
+            smallest[r] = key
+    out = {key: smallest[r] for key, r in zip(names, roots[joined].tolist(), strict=True)}
     return {k: v for k, v in out.items() if k != v}
 
 
@@ -215,7 +220,7 @@ def _candidate_pairs(
 
 
 def _jaccard_many(
-    flat: npt.NDArray[np.int64],
+    flat: npt.NDArray[np.uint32],
     offsets: npt.NDArray[np.int64],
     i: npt.NDArray[np.int64],
     j: npt.NDArray[np.int64],
@@ -279,15 +284,36 @@ class _Encoder:
         self.vocab: dict[str, int] = {}
         self.cites_number = bytearray()  # per word id, 1 if it cites a number
         self.numbers: dict[bytes, int] = {}
-        self.keys: list[str] = []
-        self.word_ids: list[npt.NDArray[np.int64]] = []
-        self.ends: list[npt.NDArray[np.int64]] = []
+        self.keys: list[pa.Array] = []
+        self.shingles: list[npt.NDArray[np.int64]] = []  # per chunk, flat (see `add`)
+        self.sizes: list[npt.NDArray[np.int64]] = []  # per chunk, shingles per caption
         self.num_of: list[npt.NDArray[np.int64]] = []
-        self.n_words = 0
 
     def add(self, chunk: list[tuple[str, str]]) -> None:
+        """Each caption of `chunk` with `min_words` or more words: its key, its set of
+        word pairs (a pair is the two word ids in one int64; sorted, so one flat array
+        for the chunk) and the id of the numbers it cites."""
         if not chunk:
             return
+        kept_at, ids, owner = self.words(chunk)
+        self.keys.append(pa.array([chunk[i][0] for i in kept_at.tolist()], pa.string()))
+        self.num_of.append(self._number_sets(ids, owner, kept_at))
+        # a pair starts at every word but the last of its caption
+        at = np.flatnonzero(owner[1:] == owner[:-1])
+        row = np.searchsorted(kept_at, owner[at])
+        pairs = (ids[at] << 32) | ids[at + 1]
+        order = np.lexsort((pairs, row))
+        row, pairs = row[order], pairs[order]
+        new = np.ones(len(pairs), dtype=bool)
+        new[1:] = (pairs[1:] != pairs[:-1]) | (row[1:] != row[:-1])
+        self.shingles.append(pairs[new])
+        self.sizes.append(np.bincount(row[new], minlength=len(kept_at)).astype(np.int64))
+
+    def words(
+        self, chunk: list[tuple[str, str]]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(kept captions' positions in `chunk`, their word ids in order, each word's
+        caption position): the words of `normalise_caption`, for many captions at once."""
         joined = _SEP.join(t or "" for _, t in chunk)
         if joined.count(_SEP) != len(chunk) - 1:  # a caption holds the separator itself
             joined = _SEP.join((t or "").replace(_SEP, " ") for _, t in chunk)
@@ -311,12 +337,7 @@ class _Encoder:
         kept = counts >= self.min_words
         keep_token = kept[owner]
         ids, owner = ids[keep_token], owner[keep_token]
-        kept_at = np.flatnonzero(kept)
-        self.keys.extend(chunk[i][0] for i in kept_at.tolist())
-        self.word_ids.append(ids)
-        self.ends.append(self.n_words + np.cumsum(counts[kept_at]))
-        self.n_words += len(ids)
-        self.num_of.append(self._number_sets(ids, owner, kept_at))
+        return np.flatnonzero(kept), ids, owner
 
     def _word_id(self, word: str) -> int:
         n = self.vocab.get(word)
@@ -346,22 +367,23 @@ class _Encoder:
         return out
 
 
-def _shingle_sets(
-    word_ids: npt.NDArray[np.int64], ends: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-    """Every caption's set of word pairs, sorted, as one flat array and offsets. A word
-    pair is numbered densely (below 2**32), so (caption, pair) sorts as one int64."""
-    starts = np.concatenate(([0], ends[:-1]))
-    owner = np.repeat(np.arange(len(ends), dtype=np.int64), ends - starts)
-    # a pair starts at every word but the last of its caption
-    first = np.ones(len(word_ids), dtype=bool)
-    first[ends - 1] = False
-    at = np.flatnonzero(first)
-    _, pair = np.unique((word_ids[at] << 32) | word_ids[at + 1], return_inverse=True)
-    key = distinct((owner[at] << 32) | pair.ravel())
-    del owner, at, pair
-    offsets = np.searchsorted(key >> 32, np.arange(len(ends) + 1)).astype(np.int64)
-    return key & 0xFFFFFFFF, offsets
+def _dense(raw: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
+    """Word pairs renumbered 0.. in their sorted order (so each caption's set stays
+    sorted), as 4-byte ids, and how many captions hold each."""
+    # by one argsort: searching each of millions of pairs in the sorted ones measured ten
+    # times slower (a cache miss per step)
+    order = np.argsort(raw)
+    ordered = raw[order]
+    new = np.empty(len(raw), dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    del ordered
+    dense = np.empty(len(raw), dtype=np.uint32)
+    dense[order] = np.cumsum(new, dtype=np.uint32) - 1
+    del order
+    starts = np.flatnonzero(new)
+    counts = np.diff(np.append(starts, len(raw)))
+    return dense, counts
 
 
 def _cites_number(word: str) -> bool:
@@ -370,35 +392,49 @@ def _cites_number(word: str) -> bool:
 
 
 def _candidate_groups(
-    flat: npt.NDArray[np.int64],
+    flat: npt.NDArray[np.uint32],
     offsets: npt.NDArray[np.int64],
+    counts: npt.NDArray[np.int64],
     num_of: npt.NDArray[np.int64],
     threshold: float,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Groups of two or more captions (ascending) that share a prefix shingle and cite the
     same numbers, as members and bounds. Every pair at or above `threshold` Jaccard is
-    inside some group (prefix filtering)."""
+    inside some group (prefix filtering). `counts`: captions per shingle id."""
     sizes = np.diff(offsets)
-    counts = np.bincount(flat)
     # rarest first; ties by shingle id, so the order is total and the same on every run
-    rank_of = np.empty(len(counts), dtype=np.int64)
-    rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts))
-    owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
-    key = np.sort((owner << 32) | rank_of[flat])
-    del rank_of, counts
-    owner, rank = key >> 32, key & 0xFFFFFFFF
-    del key
-    position = np.arange(len(owner)) - offsets[owner]
+    rank_of = np.empty(len(counts), dtype=np.uint32)
+    rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts), dtype=np.uint32)
     prefix = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
-    keep = position < prefix[owner]
-    owner, rank = owner[keep], rank[keep]
-    order = np.lexsort((owner, rank, num_of[owner]))
-    owner, rank = owner[order], rank[order]
-    nums = num_of[owner]
+    owners: list[npt.NDArray[np.int32]] = []
+    keys: list[npt.NDArray[np.int64]] = []  # (numbers id, shingle rank) as one int64
+    # a caption chunk at a time, about ELEMENTS shingles each
+    for lo, hi in _runs(offsets[1:] // ELEMENTS):
+        base = offsets[lo]
+        own = np.repeat(np.arange(hi - lo, dtype=np.int64), sizes[lo:hi])
+        key = np.sort((own << 32) | rank_of[flat[base : offsets[hi]]].astype(np.int64))
+        own, rank = key >> 32, key & 0xFFFFFFFF
+        del key
+        position = np.arange(len(own)) - (offsets[lo:hi] - base)[own]
+        keep = position < prefix[lo:hi][own]
+        own = own[keep] + lo
+        owners.append(own.astype(np.int32))
+        keys.append((num_of[own] << 32) | rank[keep])
+    del rank_of
+    group_key = np.concatenate([np.zeros(0, np.int64), *keys])
+    del keys
+    # by (numbers, shingle), captions ascending within (a stable sort keeps their order)
+    order = np.argsort(group_key, kind="stable")
+    owner = np.concatenate([np.zeros(0, np.int32), *owners])[order]
+    del owners
+    group_key = group_key[order]
+    del order
     new_group = np.ones(len(owner), dtype=bool)
-    new_group[1:] = (rank[1:] != rank[:-1]) | (nums[1:] != nums[:-1])
+    new_group[1:] = group_key[1:] != group_key[:-1]
+    del group_key
     bounds = np.flatnonzero(np.append(new_group, True))
     sizes = np.diff(bounds)
     big = sizes >= 2
     starts = np.cumsum(sizes[big]) - sizes[big]
-    return owner[np.repeat(big, sizes)], np.append(starts, int(sizes[big].sum()))
+    members = owner[np.repeat(big, sizes)].astype(np.int64)
+    return members, np.append(starts, int(sizes[big].sum()))

@@ -160,18 +160,20 @@ def test_chunked_encoder_gives_the_words_of_normalise_caption(min_words: int) ->
     ]
     rnd.shuffle(texts)
     enc = ts._Encoder(min_words)
+    keys: list[str] = []
+    got: list[tuple[str, ...]] = []
+    nums: list[int] = []
     for lo in range(0, len(texts), 97):  # uneven chunks, one of them holding "\x1e"
-        enc.add(texts[lo : lo + 97])
-    word_of = {i: w for w, i in enc.vocab.items()}
-    ids = [int(x) for a in enc.word_ids for x in a]
-    ends = [int(x) for a in enc.ends for x in a]
-    nums = [int(x) for a in enc.num_of for x in a]
+        chunk = texts[lo : lo + 97]
+        kept_at, ids, owner = enc.words(chunk)
+        nums += enc._number_sets(ids, owner, kept_at).tolist()
+        word_of = {i: w for w, i in enc.vocab.items()}
+        for at in kept_at.tolist():
+            keys.append(chunk[at][0])
+            got.append(tuple(word_of[i] for i in ids[owner == at].tolist()))
     want = [(k, normalise_caption(t).words) for k, t in texts]
     want = [(k, w) for k, w in want if len(w) >= min_words]
-    assert enc.keys == [k for k, _ in want]
-    got = [
-        tuple(word_of[i] for i in ids[lo:hi]) for lo, hi in zip([0, *ends][:-1], ends, strict=True)
-    ]
+    assert keys == [k for k, _ in want]
     assert got == [w for _, w in want]
     # one id per distinct set of number-citing words
     sets = [
