@@ -20,7 +20,7 @@ from itertools import combinations
 import numpy as np
 import numpy.typing as npt
 
-from cibgraph.detect.arrays import distinct
+from cibgraph.detect.arrays import distinct, ranges
 
 BANDS = 4
 BAND_BITS = 64 // BANDS
@@ -120,9 +120,7 @@ def near_duplicate_arrays(
             if not counts.any():
                 continue
             src = np.repeat(np.arange(n, dtype=np.int64), counts)
-            # offsets within each [lo, hi) run
-            starts = np.repeat(lo - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
-            dst = order[starts + np.arange(len(src), dtype=np.int64)]
+            dst = order[ranges(lo, counts)]  # every position of each [lo, hi) run
             dst = dst.astype(np.int64)
             keep = src < dst
             src, dst = src[keep], dst[keep]

@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from cibgraph.detect.arrays import distinct
+from cibgraph.detect.arrays import distinct, firsts, ranges
 
 THRESHOLD = 0.5
 SHINGLE_WORDS = 2
@@ -173,11 +173,12 @@ def text_clusters(
     roots = _roots(parent, np.arange(len(keys), dtype=np.int64))
     joined = np.flatnonzero(np.bincount(roots)[roots] >= 2).tolist()
     names = keys.take(pa.array(joined, pa.int64())).to_pylist() if joined else []
+    named = list(zip(names, roots[joined].tolist(), strict=True))
     smallest: dict[int, str] = {}
-    for key, r in zip(names, roots[joined].tolist(), strict=True):
+    for key, r in named:
         if r not in smallest or key < smallest[r]:
             smallest[r] = key
-    out = {key: smallest[r] for key, r in zip(names, roots[joined].tolist(), strict=True)}
+    out = {key: smallest[r] for key, r in named}
     return {k: v for k, v in out.items() if k != v}
 
 
@@ -189,15 +190,8 @@ ELEMENTS = 4_000_000
 
 def _runs(labels: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
     """(start, end) of each run of equal values in a sorted array."""
-    cut = np.flatnonzero(np.diff(labels)) + 1
-    edges = [0, *cut.tolist(), len(labels)]
-    return [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
-
-
-def _ranges(starts: npt.NDArray[np.int64], lengths: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
-    """The concatenation of `arange(s, s + n)` for every (s, n)."""
-    before = np.cumsum(lengths) - lengths
-    return np.repeat(starts - before, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    edges = [*np.flatnonzero(firsts(labels)).tolist(), len(labels)]
+    return list(zip(edges[:-1], edges[1:], strict=True))
 
 
 def _candidate_pairs(
@@ -215,7 +209,7 @@ def _candidate_pairs(
     for lo, hi in zip(edges[:-1], edges[1:], strict=True):
         count = later[lo:hi]
         first = np.repeat(np.arange(lo, hi, dtype=np.int64), count)
-        second = _ranges(np.arange(lo + 1, hi + 1, dtype=np.int64), count)
+        second = ranges(np.arange(lo + 1, hi + 1, dtype=np.int64), count)
         yield members[first], members[second]
 
 
@@ -229,9 +223,9 @@ def _jaccard_many(
     set is sorted, so (k, shingle) keys of i's sets are one sorted array to search."""
     li, lj = offsets[i + 1] - offsets[i], offsets[j + 1] - offsets[j]
     k = np.arange(len(i), dtype=np.int64)
-    key_i = (np.repeat(k, li) << 32) | flat[_ranges(offsets[i], li)]
+    key_i = (np.repeat(k, li) << 32) | flat[ranges(offsets[i], li)]
     pair_j = np.repeat(k, lj)
-    key_j = (pair_j << 32) | flat[_ranges(offsets[j], lj)]
+    key_j = (pair_j << 32) | flat[ranges(offsets[j], lj)]
     at = np.minimum(np.searchsorted(key_i, key_j), max(len(key_i) - 1, 0))
     both = np.bincount(pair_j[key_i[at] == key_j], minlength=len(i)) if len(key_i) else li * 0
     return both / (li + lj - both)
@@ -373,11 +367,7 @@ def _dense(raw: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDAr
     # by one argsort: searching each of millions of pairs in the sorted ones measured ten
     # times slower (a cache miss per step)
     order = np.argsort(raw)
-    ordered = raw[order]
-    new = np.empty(len(raw), dtype=bool)
-    new[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    del ordered
+    new = firsts(raw[order])
     dense = np.empty(len(raw), dtype=np.uint32)
     dense[order] = np.cumsum(new, dtype=np.uint32) - 1
     del order
@@ -429,8 +419,7 @@ def _candidate_groups(
     del owners
     group_key = group_key[order]
     del order
-    new_group = np.ones(len(owner), dtype=bool)
-    new_group[1:] = group_key[1:] != group_key[:-1]
+    new_group = firsts(group_key)
     del group_key
     bounds = np.flatnonzero(np.append(new_group, True))
     sizes = np.diff(bounds)
