@@ -18,6 +18,31 @@ _WORDS = (
     "vote election news truth freedom people city police border tax health school "
     "water energy rally protest media story today week change future power family"
 ).split()
+# Captions draw from a vocabulary the size of a real corpus's, with Zipf frequencies
+# (rank r has weight 1/r**1.1, as word counts in tweets roughly do). Six words out of
+# the 25 above would give only 177,100 distinct captions in all, and at a million
+# posts every caption would sit beside thousands of near-identical ones, which is
+# nothing like real data and turns any near-duplicate text search quadratic.
+_SYLLABLES = "ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu".split()
+_VOCABULARY_SIZE = 20_000
+
+
+def _vocabulary() -> tuple[list[str], list[float]]:
+    """The topic words first (the most frequent), then made-up words: (words, cumulative weights)."""
+    words = list(_WORDS)
+    n = len(_SYLLABLES)
+    for i in range(_VOCABULARY_SIZE - len(words)):
+        # three syllables from i's digits in base 25 (15,625 words), then four
+        word, k = "", i
+        for _ in range(3 if i < n**3 else 4):
+            word += _SYLLABLES[k % n]
+            k //= n
+        words.append(word)
+    cumulative, total = [], 0.0
+    for rank in range(1, len(words) + 1):
+        total += rank**-1.1
+        cumulative.append(total)
+    return words, cumulative
 
 
 def _open(path: Path, gz: bool) -> IO[str]:
@@ -40,6 +65,7 @@ def generate_dataset(
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     t0 = datetime(2016, 1, 1, tzinfo=UTC)
+    vocabulary, cumulative = _vocabulary()
     with _open(out / "accounts.jsonl", gz) as fh:
         for i in range(accounts):
             rec = {
@@ -56,7 +82,7 @@ def generate_dataset(
             fh.write(json.dumps(rec) + "\n")
     with _open(out / "posts.jsonl", gz) as fh:
         for i in range(posts):
-            words = rng.sample(_WORDS, 6)
+            words = rng.choices(vocabulary, cum_weights=cumulative, k=rng.randint(6, 18))
             tags = " ".join(f"#{w}" for w in rng.sample(_WORDS, rng.randint(0, 3)))
             mention = f" @user{rng.randrange(accounts)}" if rng.random() < 0.3 else ""
             link = f" https://site{rng.randrange(50)}.example/a/{i}" if rng.random() < 0.2 else ""
