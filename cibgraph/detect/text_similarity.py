@@ -154,11 +154,15 @@ def text_clusters(
     flat, counts = _dense(raw)
     del raw
     parent = np.arange(len(keys), dtype=np.int64)
-    members, bounds = _candidate_groups(flat, offsets, counts, num_of, threshold)
-    for i, j in _candidate_pairs(members, bounds):
-        # |a & b| / |a | b| <= min / max: sizes alone rule most candidates out
+    groups = _candidate_groups(flat, offsets, counts, num_of, threshold)
+    for a, b, pa_, pb_ in _candidate_pairs(*groups):
+        i, j = np.minimum(a, b), np.maximum(a, b)
+        pi, pj = np.where(a < b, pa_, pb_), np.where(a < b, pb_, pa_)
+        del a, b, pa_, pb_
+        # |a & b| / |a | b| <= min / max: sizes alone rule many candidates out
         si, sj = sizes[i], sizes[j]
         ok = np.minimum(si, sj) >= threshold * np.maximum(si, sj)
+        ok &= _may_reach(si, sj, pi, pj, threshold)
         pair = distinct((i[ok] << 32) | j[ok])  # a pair may share several prefix shingles
         i, j = pair >> 32, pair & 0xFFFFFFFF
         # template captions make big clusters: skip pairs already joined
@@ -194,15 +198,49 @@ def _runs(labels: npt.NDArray[np.int64]) -> list[tuple[int, int]]:
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
+def _may_reach(
+    si: npt.NDArray[np.int64],
+    sj: npt.NDArray[np.int64],
+    pi: npt.NDArray[np.int64],
+    pj: npt.NDArray[np.int64],
+    threshold: float,
+) -> npt.NDArray[np.bool_]:
+    """Whether captions of `si` and `sj` shingles that share the shingle at (rarest-first)
+    positions `pi` and `pj` could reach `threshold`, were it the first one they share.
+
+    Nothing rarer is shared then (a rarer shared shingle would sit in both prefixes too),
+    so they share at most that one and the fewer of the shingles after it in either. A
+    pair's first shared shingle always passes when the pair is similar enough; later
+    shared ones may fail, which only drops a copy of the pair (PPJoin's positional filter,
+    Xiao et al. 2008). In a group of a common shingle most members hold it last in their
+    prefix, so this rules most of a big group's pairs out before any set is compared.
+    Jaccard >= t  <=>  overlap >= t / (1 + t) * (si + sj).
+    """
+    most = 1 + np.minimum(si - pi - 1, sj - pj - 1)
+    return most * (1 + threshold) >= threshold * (si + sj) - 1e-9
+
+
 def _candidate_pairs(
-    members: npt.NDArray[np.int64], bounds: npt.NDArray[np.int64], batch: int = PAIR_BATCH
-) -> Iterator[tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]]:
-    """Every pair (i < j) inside each group, `batch` or so at a time. `members[bounds[g]:
-    bounds[g + 1]]` is group g, ascending."""
+    members: npt.NDArray[np.int64],
+    places: npt.NDArray[np.int64],
+    indexed: npt.NDArray[np.bool_],
+    bounds: npt.NDArray[np.int64],
+    batch: int = PAIR_BATCH,
+) -> Iterator[
+    tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+    ]
+]:
+    """Inside each group, every pair with an indexed member, `batch` or so at a time, with
+    the place of the group's shingle in each. `members[bounds[g]:bounds[g + 1]]` is group
+    g, its indexed members first (see `_candidate_groups`); `places` gives each member's
+    place (rarest first) of the group's shingle."""
     if len(members) == 0:
         return
     sizes = np.diff(bounds)
-    later = np.repeat(bounds[1:], sizes) - np.arange(len(members)) - 1  # members after each
+    # an indexed member pairs with every member after it; the others start no pairs
+    later = np.repeat(bounds[1:], sizes) - np.arange(len(members)) - 1
+    later[~indexed] = 0
     total = np.cumsum(later)
     cuts = np.searchsorted(total, np.arange(batch, int(total[-1]), batch)) + 1
     edges = distinct(np.concatenate(([0], cuts, [len(members)]))).tolist()
@@ -210,7 +248,7 @@ def _candidate_pairs(
         count = later[lo:hi]
         first = np.repeat(np.arange(lo, hi, dtype=np.int64), count)
         second = ranges(np.arange(lo + 1, hi + 1, dtype=np.int64), count)
-        yield members[first], members[second]
+        yield members[first], members[second], places[first], places[second]
 
 
 def _jaccard_many(
@@ -387,16 +425,28 @@ def _candidate_groups(
     counts: npt.NDArray[np.int64],
     num_of: npt.NDArray[np.int64],
     threshold: float,
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]
+]:
     """Groups of two or more captions (ascending) that share a prefix shingle and cite the
     same numbers, as members and bounds. Every pair at or above `threshold` Jaccard is
-    inside some group (prefix filtering). `counts`: captions per shingle id."""
+    inside some group (prefix filtering). `counts`: captions per shingle id.
+
+    Returns (members, each member's place of the group's shingle in its rarest-first set,
+    whether that place is in the member's shorter "index" prefix, bounds), the indexed
+    members of each group first. A pair at or above `threshold` shares its rarest common
+    shingle inside both prefixes and inside the index prefix of the smaller of the two
+    (AllPairs, Bayardo et al. 2007), so pairs of two members that are not indexed there are
+    never needed: in the big group of a common shingle, that is most of them."""
     sizes = np.diff(offsets)
     # rarest first; ties by shingle id, so the order is total and the same on every run
     rank_of = np.empty(len(counts), dtype=np.uint32)
     rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts), dtype=np.uint32)
     prefix = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
+    # overlap >= t / (1 + t) * (|x| + |y|) >= 2t / (1 + t) * |y| for the smaller y
+    index = sizes - np.ceil(2 * threshold / (1 + threshold) * sizes - 1e-9).astype(np.int64) + 1
     owners: list[npt.NDArray[np.int32]] = []
+    spots: list[npt.NDArray[np.int32]] = []  # place of each shingle in its caption's prefix
     keys: list[npt.NDArray[np.int64]] = []  # (numbers id, shingle rank) as one int64
     # a caption chunk at a time, about ELEMENTS shingles each
     for lo, hi in _runs(offsets[1:] // ELEMENTS):
@@ -409,21 +459,31 @@ def _candidate_groups(
         keep = position < prefix[lo:hi][own]
         own = own[keep] + lo
         owners.append(own.astype(np.int32))
+        spots.append(position[keep].astype(np.int32))
         keys.append((num_of[own] << 32) | rank[keep])
     del rank_of
     group_key = np.concatenate([np.zeros(0, np.int64), *keys])
     del keys
-    # by (numbers, shingle), captions ascending within (a stable sort keeps their order)
-    order = np.argsort(group_key, kind="stable")
-    owner = np.concatenate([np.zeros(0, np.int32), *owners])[order]
+    place = np.concatenate([np.zeros(0, np.int32), *spots])
+    del spots
+    owner = np.concatenate([np.zeros(0, np.int32), *owners])
     del owners
+    indexed = place < index[owner]
+    # by (numbers, shingle), then indexed first, captions ascending within (stable sorts
+    # keep the order of the one before)
+    order = np.argsort(~indexed, kind="stable")
+    order = order[np.argsort(group_key[order], kind="stable")]
+    owner, place, indexed = owner[order], place[order], indexed[order]
     group_key = group_key[order]
     del order
     new_group = firsts(group_key)
     del group_key
     bounds = np.flatnonzero(np.append(new_group, True))
     sizes = np.diff(bounds)
-    big = sizes >= 2
+    # the indexed sort first, so a group pairs anything only if its first member is indexed
+    big = (sizes >= 2) & indexed[bounds[:-1]] if len(owner) else sizes >= 2
     starts = np.cumsum(sizes[big]) - sizes[big]
-    members = owner[np.repeat(big, sizes)].astype(np.int64)
-    return members, np.append(starts, int(sizes[big].sum()))
+    in_big = np.repeat(big, sizes)
+    members = owner[in_big].astype(np.int64)
+    places = place[in_big].astype(np.int64)
+    return members, places, indexed[in_big], np.append(starts, int(sizes[big].sum()))

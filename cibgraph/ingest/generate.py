@@ -28,7 +28,7 @@ _VOCABULARY_SIZE = 20_000
 
 
 def _vocabulary() -> tuple[list[str], list[float]]:
-    """The topic words first (the most frequent), then made-up words: (words, cumulative weights)."""
+    """(words, cumulative weights): the topic words first (the most frequent), then made-up ones."""
     words = list(_WORDS)
     n = len(_SYLLABLES)
     for i in range(_VOCABULARY_SIZE - len(words)):

@@ -68,6 +68,32 @@ def test_join_equals_brute_force(seed: int, threshold: float) -> None:
     assert text_clusters(list(reversed(texts)), threshold=threshold) == want
 
 
+def _pairs(seed: int, n: int) -> list[tuple[str, str]]:
+    """Captions of 3 to 25 words from 80, each with one edited copy: most clusters are one
+    pair, so a candidate filter that drops a similar pair shows as a missing cluster."""
+    rnd = random.Random(seed)
+    words = [f"w{i}" for i in range(80)]
+    out = []
+    for k in range(n // 2):
+        base = [rnd.choice(words) for _ in range(rnd.randint(3, 25))]
+        copy = list(base)
+        for _ in range(rnd.randint(0, 4)):
+            copy = copy or [rnd.choice(words)]
+            i = rnd.randrange(len(copy))
+            copy[i : i + 1] = rnd.choice([[rnd.choice(words)], [], [copy[i], rnd.choice(words)]])
+        out += [(f"a{k:04d}", " ".join(base)), (f"b{k:04d}", " ".join(copy))]
+    return out
+
+
+@pytest.mark.parametrize(("seed", "threshold"), [(5, 0.5), (6, 0.4), (7, 0.7), (8, 0.85)])
+def test_join_finds_every_similar_pair(seed: int, threshold: float) -> None:
+    """The prefix, index-prefix and positional filters drop no pair at the threshold."""
+    texts = _pairs(seed, 1200)
+    want = _brute_force(texts, threshold)
+    assert len(set(want.values())) > 60  # many separate clusters, most of them pairs
+    assert text_clusters(texts, threshold=threshold) == want
+
+
 def test_threshold_is_checked() -> None:
     with pytest.raises(ValueError, match="threshold"):
         text_clusters([("a", "x")], threshold=0)
