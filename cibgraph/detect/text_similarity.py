@@ -428,7 +428,7 @@ def _candidate_groups(
 ) -> tuple[
     npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]
 ]:
-    """Groups of two or more captions (ascending) that share a prefix shingle and cite the
+    """Groups of two or more captions that share a prefix shingle and cite the
     same numbers, as members and bounds. Every pair at or above `threshold` Jaccard is
     inside some group (prefix filtering). `counts`: captions per shingle id.
 
@@ -480,7 +480,7 @@ def _candidate_groups(
     del group_key
     bounds = np.flatnonzero(np.append(new_group, True))
     sizes = np.diff(bounds)
-    # the indexed sort first, so a group pairs anything only if its first member is indexed
+    # indexed members sort first: a group makes pairs only if its first member is indexed
     big = (sizes >= 2) & indexed[bounds[:-1]] if len(owner) else sizes >= 2
     starts = np.cumsum(sizes[big]) - sizes[big]
     in_big = np.repeat(big, sizes)
