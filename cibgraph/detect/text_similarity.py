@@ -481,7 +481,7 @@ def _candidate_groups(
     bounds = np.flatnonzero(np.append(new_group, True))
     sizes = np.diff(bounds)
     # indexed members sort first: a group makes pairs only if its first member is indexed
-    big = (sizes >= 2) & indexed[bounds[:-1]] if len(owner) else sizes >= 2
+    big = (sizes >= 2) & indexed[bounds[:-1]]
     starts = np.cumsum(sizes[big]) - sizes[big]
     in_big = np.repeat(big, sizes)
     members = owner[in_big].astype(np.int64)
