@@ -22,7 +22,11 @@ from neo4j import Driver, GraphDatabase, RoutingControl
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Duration, Time
 
+from cibgraph.errors import ServerMemoryExceeded
 from cibgraph.settings import Settings, get_settings
+
+# The server's codes for a query over the transaction memory limits.
+_MEMORY_CODES = ("MemoryPoolOutOfMemoryError", "TransactionMemoryLimit")
 
 
 def _driver(uri: str, user: str, password: str) -> Driver:
@@ -218,6 +222,24 @@ class Graph:
 
                 session.execute_write(work)
                 yield len(batch)
+
+    def stream(
+        self, cypher: str, params: dict[str, Any] | None = None, *, timeout: float | None = None
+    ) -> Iterator[neo4j.Record]:
+        """The rows of one read-only auto-commit query as they arrive, for reads too large to
+        hold at once (no timeout unless given: detect's reads take as long as the data). The
+        server running out of transaction memory is `ServerMemoryExceeded`, raised at once:
+        retrying the same read would fail the same way."""
+        self._reach()
+        try:
+            with self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            ) as session:
+                yield from session.run(neo4j.Query(cypher, timeout=timeout), params or {})
+        except neo4j.exceptions.Neo4jError as e:
+            if any(code in (e.code or "") for code in _MEMORY_CODES):
+                raise ServerMemoryExceeded(e.message or str(e)) from e
+            raise
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[neo4j.Session]:

@@ -96,6 +96,7 @@ def detect(
         )
         raise typer.Exit(2) from None
     from cibgraph.detect.budget import MemoryBudgetExceeded
+    from cibgraph.errors import ServerMemoryExceeded
     from cibgraph.settings import get_settings
 
     budget = memory_budget_mb or get_settings().detect_memory_mb
@@ -118,7 +119,7 @@ def detect(
                 spark_master=spark_master,
                 memory_budget_mb=budget,
             )
-        except MemoryBudgetExceeded as e:
+        except (MemoryBudgetExceeded, ServerMemoryExceeded) as e:
             typer.secho(f"Error: {e}", fg=typer.colors.RED, err=True)
             raise typer.Exit(1) from e
     if as_json:

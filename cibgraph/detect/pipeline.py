@@ -50,6 +50,7 @@ from cibgraph.detect.items import (
     url_item,
     write_items,
 )
+from cibgraph.detect.key_ranges import POSTS_PER_READ, KeyRange, key_ranges
 from cibgraph.detect.near_duplicates import cluster_roots, hamming, near_duplicate_arrays
 from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
 from cibgraph.detect.text_similarity import THRESHOLD, text_clusters
@@ -87,11 +88,6 @@ def _batches(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dic
         yield rows[i : i + size]
 
 
-def _stream(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
-    with graph.session(read_only=True) as s:
-        yield from s.run(cypher, params or {})
-
-
 # ---------------------------------------------------------------- near duplicates
 
 
@@ -99,8 +95,7 @@ def write_near_duplicates(graph: Graph, max_distance: int) -> tuple[int, int, in
     """Write NEAR_DUPLICATE; return (images, near-duplicate pairs, edges written, and each
     image in a cluster of two or more -> the cluster's smallest key)."""
     rows = list(
-        _stream(
-            graph,
+        graph.stream(
             f"MATCH (i:{IMG}) WHERE i.phash_int IS NOT NULL OR i.phash IS NOT NULL "
             "RETURN i.key AS key, i.phash_int AS h, i.phash AS hex ORDER BY key",
         )
@@ -113,9 +108,7 @@ def write_near_duplicates(graph: Graph, max_distance: int) -> tuple[int, int, in
     # keys are sorted, so each pair is (smaller key, larger key): one direction only
     existing = {
         (r["a"], r["b"])
-        for r in _stream(
-            graph, f"MATCH (x:{IMG})-[r:{ND}]->(y:{IMG}) RETURN x.key AS a, y.key AS b"
-        )
+        for r in graph.stream(f"MATCH (x:{IMG})-[r:{ND}]->(y:{IMG}) RETURN x.key AS a, y.key AS b")
     }
     wanted = {(a, b) for a, b, _ in wanted_edges}
     stale = [{"a": a, "b": b} for a, b in existing - wanted]
@@ -187,14 +180,24 @@ class _Counted:
             yield x
 
 
-def load_texts(graph: Graph) -> Iterator[tuple[str, str]]:
-    """One caption per text key (the smallest, so the choice is stable), streamed."""
-    for r in _stream(
-        graph,
-        f"MATCH (p:{P}) WHERE p.text_key IS NOT NULL AND p.text IS NOT NULL "
-        "RETURN p.text_key AS k, min(p.text) AS text",
-    ):
-        yield r["k"], r["text"]
+def caption_ranges(graph: Graph, per_read: int | None = None) -> list[KeyRange]:
+    """Caption-key ranges for reads that group posts by key (`key_ranges.py`), of
+    `per_read` (default `POSTS_PER_READ`) posts each; the post count comes from the count
+    store, so this costs nothing."""
+    posts = graph.read(f"MATCH (p:{P}) RETURN count(p) AS n")[0]["n"]
+    return key_ranges(posts, per_read or POSTS_PER_READ)
+
+
+def load_texts(graph: Graph, ranges: list[KeyRange] | None = None) -> Iterator[tuple[str, str]]:
+    """One caption per text key (the smallest, so the choice is stable), streamed one key
+    range at a time so that no read holds every caption on the server."""
+    for r in ranges or [KeyRange(None, None)]:
+        for row in graph.stream(
+            f"MATCH (p:{P}) WHERE {r.where('p.text_key')} AND p.text IS NOT NULL "
+            "RETURN p.text_key AS k, min(p.text) AS text",
+            r.params(),
+        ):
+            yield row["k"], row["text"]
 
 
 def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
@@ -216,57 +219,75 @@ def load_item_actions(
     *,
     comments: bool = True,
     check: Callable[[str], None] | None = None,
+    ranges: list[KeyRange] | None = None,
 ) -> tuple[ItemActions, dict[str, str]]:
     """Every (item, account, time, post) as columns (`actions.py`), and a preview per link.
 
     Neo4j groups each kind by its raw key, so only keys with two or more actions, or in a
-    near-duplicate cluster (whose other members may carry the rest), are sent at all."""
+    near-duplicate cluster (whose other members may carry the rest), are sent at all.
+    `ranges` split the caption keys (`caption_ranges`); None reads them in one go."""
     builder = ActionBuilder(
-        (
-            r["id"]
-            for r in _stream(graph, f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")
-        ),
+        (r["id"] for r in graph.stream(f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")),
         check,
     )
     clustered_images = sorted(set(image_cluster) | set(image_cluster.values()))
     clustered_texts = sorted(set(text_cluster) | set(text_cluster.values()))
+    # Grouping by key holds every group on the server until the read ends, so items that
+    # are nodes are grouped one node at a time in a subquery (after a degree check, which
+    # reads no relationship), and captions one key range at a time.
     grouped = (
-        "WITH {key} AS k, collect(a.id) AS accs, collect({t}) AS ts, collect(p.id) AS ps "
-        "WHERE size(ps) >= 2 OR k IN $clustered RETURN k, accs, ts, ps"
+        "RETURN collect(a.id) AS accs, collect({t}) AS ts, collect(p.id) AS ps }} "
+        "WITH {key} AS k, accs, ts, ps WHERE size(ps) >= 2 OR k IN $clustered "
+        "RETURN k, accs, ts, ps"
     )
+    at = "p.posted_at.epochSeconds"
     posted = f"MATCH (a:{A})-[:POSTED]->(p:{P})"
-    kinds: list[tuple[str, list[str], Callable[[str], str]]] = [
+    kinds: list[tuple[str, dict[str, Any], Callable[[str], str]]] = [
         (
-            f"{posted}-[:HAS_MEDIA]->(i:{IMG}) WHERE p.posted_at IS NOT NULL "
-            + grouped.format(key="i.key", t="p.posted_at.epochSeconds"),
-            clustered_images,
+            f"MATCH (i:{IMG}) WHERE COUNT {{ (i)<-[:HAS_MEDIA]-() }} >= 2 "
+            "OR i.key IN $clustered "
+            f"CALL (i) {{ {posted}-[:HAS_MEDIA]->(i) WHERE p.posted_at IS NOT NULL "
+            + grouped.format(key="i.key", t=at),
+            {"clustered": clustered_images},
             lambda k: image_item(image_cluster.get(k, k)),
         ),
-        (
-            f"{posted} WHERE p.text_key IS NOT NULL AND p.posted_at IS NOT NULL "
-            + grouped.format(key="p.text_key", t="p.posted_at.epochSeconds"),
-            clustered_texts,
-            lambda k: text_item(text_cluster.get(k, k)),
-        ),
-        (
-            f"{posted}-[:{rel_type('LINKS_TO')}]->(u) WHERE p.posted_at IS NOT NULL "
-            + grouped.format(key="u.url", t="p.posted_at.epochSeconds"),
-            [],
-            url_item,
-        ),
     ]
+    kinds += [
+        (
+            f"MATCH (p:{P}) WHERE {r.where('p.text_key')} AND p.posted_at IS NOT NULL "
+            f"MATCH (a:{A})-[:POSTED]->(p) "
+            "WITH p.text_key AS k, collect(a.id) AS accs, "
+            f"collect({at}) AS ts, collect(p.id) AS ps "
+            "WHERE size(ps) >= 2 OR k IN $clustered RETURN k, accs, ts, ps",
+            {"clustered": clustered_texts, **r.params()},
+            lambda k: text_item(text_cluster.get(k, k)),
+        )
+        for r in ranges or [KeyRange(None, None)]
+    ]
+    links = rel_type("LINKS_TO")
+    kinds.append(
+        (
+            f"MATCH (u:{label('Url')}) WHERE COUNT {{ (u)<-[:{links}]-() }} >= 2 "
+            f"CALL (u) {{ {posted}-[:{links}]->(u) WHERE p.posted_at IS NOT NULL "
+            + grouped.format(key="u.url", t=at),
+            {"clustered": []},
+            url_item,
+        )
+    )
     if comments:
+        acted = f"{rel_type('COMMENTED')}|{rel_type('SHARED')}"
         kinds.append(
             (
-                f"MATCH (a:{A})-[c:{rel_type('COMMENTED')}|{rel_type('SHARED')}]->(p:{P}) "
-                "WHERE c.at IS NOT NULL " + grouped.format(key="p.id", t="c.at.epochSeconds"),
-                [],
+                f"MATCH (p:{P}) WHERE COUNT {{ (p)<-[:{acted}]-() }} >= 2 "
+                f"CALL (p) {{ MATCH (a:{A})-[c:{acted}]->(p) WHERE c.at IS NOT NULL "
+                + grouped.format(key="p.id", t="c.at.epochSeconds"),
+                {"clustered": []},
                 comment_item,
             )
         )
     previews: dict[str, str] = {}
-    for cypher, clustered, item_of in kinds:
-        for r in _stream(graph, cypher, {"clustered": clustered}):
+    for cypher, params, item_of in kinds:
+        for r in graph.stream(cypher, params):
             item = item_of(r["k"])
             builder.add(item, r["accs"], r["ts"], r["ps"])
             if item.startswith("url:"):
@@ -314,7 +335,7 @@ def group_id(members: list[str]) -> str:
 def _write_edges(graph: Graph, edges: list[EdgeScore]) -> None:
     existing = {
         (r["a"], r["b"])
-        for r in _stream(graph, f"MATCH (x:{A})-[r:{CW}]->(y:{A}) RETURN x.id AS a, y.id AS b")
+        for r in graph.stream(f"MATCH (x:{A})-[r:{CW}]->(y:{A}) RETURN x.id AS a, y.id AS b")
     }
     wanted = {(e.a, e.b) for e in edges}
     stale = [{"a": a, "b": b} for a, b in existing - wanted]
@@ -446,14 +467,15 @@ def write_shared_items(
     t = step("near_duplicates", t)
 
     check = budget.check if budget is not None else None
-    counted = _Counted(load_texts(graph))
+    ranges = caption_ranges(graph)
+    counted = _Counted(load_texts(graph, ranges))
     text_cluster = text_clusters(counted, threshold=text_threshold, check=check)
     report.texts = counted.n
     report.near_identical_texts = len(text_cluster)
     t = step("near_identical_texts", t)
 
     by_item, previews = load_item_actions(
-        graph, image_cluster, text_cluster, comments=comments, check=check
+        graph, image_cluster, text_cluster, comments=comments, check=check, ranges=ranges
     )
     previews.update(text_previews(graph, by_item))
     report.actions = by_item.actions

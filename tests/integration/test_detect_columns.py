@@ -16,6 +16,7 @@ from cibgraph.detect import run_detection
 from cibgraph.detect.coordination import group_actions
 from cibgraph.detect.items import comment_item, image_item, text_item, url_item
 from cibgraph.detect.pipeline import (
+    caption_ranges,
     load_item_actions,
     load_texts,
     write_near_duplicates,
@@ -83,6 +84,22 @@ def test_columns_equal_the_per_row_reader(tactics: Graph) -> None:
     assert list(cols) == sorted(ref)
     assert dict(cols.items()) == ref
     assert all(previews[k] == k[4:] for k in cols if k.startswith("url:"))
+
+
+def test_caption_reads_in_key_ranges_equal_one_read(tactics: Graph) -> None:
+    """Reads split by caption-key range (how detect bounds the server's memory at millions of
+    posts) give the same captions and the same actions as one read."""
+    *_, image_cluster = write_near_duplicates(tactics, 6)
+    whole = list(load_texts(tactics))
+    posts = tactics.read("MATCH (p:Post) RETURN count(p) AS n")[0]["n"]
+    ranges = caption_ranges(tactics, per_read=max(1, posts // 40))
+    assert len(ranges) == 256
+    split = list(load_texts(tactics, ranges))
+    assert len(split) == len(whole) == len(dict(whole))
+    assert dict(split) == dict(whole)
+    text_cluster = text_clusters(whole)
+    cols, _ = load_item_actions(tactics, image_cluster, text_cluster, ranges=ranges)
+    assert dict(cols.items()) == _per_row(tactics, image_cluster, text_cluster)
 
 
 def test_detection_on_columns_is_stable(tactics: Graph) -> None:
