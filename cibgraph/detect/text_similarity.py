@@ -146,15 +146,12 @@ def text_clusters(
     keys = pa.chunked_array(enc.keys, pa.string())
     sizes = np.concatenate([np.zeros(0, np.int64), *enc.sizes])
     num_of = np.concatenate([np.zeros(0, np.int64), *enc.num_of])
-    raw = np.concatenate([np.zeros(0, np.int64), *enc.shingles])
-    del enc
     if len(keys) < 2:
         return {}
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
-    flat, counts = _dense(raw)
-    del raw
+    flat, offsets, counts = _shared(enc.shingles, enc.sizes)
+    del enc
     parent = np.arange(len(keys), dtype=np.int64)
-    groups = _candidate_groups(flat, offsets, counts, num_of, threshold)
+    groups = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold)
     for a, b, pa_, pb_ in _candidate_pairs(*groups):
         i, j = np.minimum(a, b), np.maximum(a, b)
         pi, pj = np.where(a < b, pa_, pb_), np.where(a < b, pb_, pa_)
@@ -171,7 +168,7 @@ def text_clusters(
         # at most about ELEMENTS shingles at a time, however long the captions
         work = np.cumsum(sizes[i] + sizes[j]) // ELEMENTS
         for lo, hi in _runs(work):
-            similar = _jaccard_many(flat, offsets, i[lo:hi], j[lo:hi]) >= threshold
+            similar = _jaccard_many(flat, offsets, sizes, i[lo:hi], j[lo:hi]) >= threshold
             _union(parent, i[lo:hi][similar], j[lo:hi][similar])
     # each cluster is named by its smallest key (the input need not be sorted)
     roots = _roots(parent, np.arange(len(keys), dtype=np.int64))
@@ -254,11 +251,14 @@ def _candidate_pairs(
 def _jaccard_many(
     flat: npt.NDArray[np.uint32],
     offsets: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
     i: npt.NDArray[np.int64],
     j: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
     """Jaccard of the shingle sets of captions i[k] and j[k], for every k at once: each
-    set is sorted, so (k, shingle) keys of i's sets are one sorted array to search."""
+    set is sorted, so (k, shingle) keys of i's sets are one sorted array to search.
+    `flat` holds only shared shingles (`_shared`), which are all an overlap can hold;
+    `sizes` are the whole sets' sizes."""
     li, lj = offsets[i + 1] - offsets[i], offsets[j + 1] - offsets[j]
     k = np.arange(len(i), dtype=np.int64)
     key_i = (np.repeat(k, li) << 32) | flat[ranges(offsets[i], li)]
@@ -266,7 +266,7 @@ def _jaccard_many(
     key_j = (pair_j << 32) | flat[ranges(offsets[j], lj)]
     at = np.minimum(np.searchsorted(key_i, key_j), max(len(key_i) - 1, 0))
     both = np.bincount(pair_j[key_i[at] == key_j], minlength=len(i)) if len(key_i) else li * 0
-    return both / (li + lj - both)
+    return both / (sizes[i] + sizes[j] - both)
 
 
 def _roots(parent: npt.NDArray[np.int64], x: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -399,19 +399,71 @@ class _Encoder:
         return out
 
 
-def _dense(raw: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64]]:
-    """Word pairs renumbered 0.. in their sorted order (so each caption's set stays
-    sorted), as 4-byte ids, and how many captions hold each."""
-    # by one argsort: searching each of millions of pairs in the sorted ones measured ten
-    # times slower (a cache miss per step)
-    order = np.argsort(raw)
-    new = firsts(raw[order])
-    dense = np.empty(len(raw), dtype=np.uint32)
-    dense[order] = np.cumsum(new, dtype=np.uint32) - 1
-    del order
-    starts = np.flatnonzero(new)
-    counts = np.diff(np.append(starts, len(raw)))
-    return dense, counts
+def _shared(
+    chunks: list[npt.NDArray[np.int64]], chunk_sizes: list[npt.NDArray[np.int64]]
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """The word pairs of each caption that another caption also holds, renumbered 0.. as
+    4-byte ids and sorted per caption (flat, and offsets per caption), and how many
+    captions hold each id. `chunks` are the encoder's per-chunk pairs (with `chunk_sizes`,
+    pairs per caption); they are emptied as they are used.
+
+    A word pair no other caption holds is never shared: it counts only in its caption's
+    size (which the caller keeps) and, being the rarest kind, sits first in the caption's
+    rarest-first order. Dropping such pairs (about half of all pairs in generated captions)
+    shrinks everything the join holds after this. Pairs are counted one hash bucket at a
+    time, so no sort of all of them is ever held at once.
+    """
+    total = sum(len(c) for c in chunks)
+    buckets = max(1, -(-total // BUCKET))
+    bucket_of = [(c % buckets).astype(np.uint16) for c in chunks]
+    dense = [np.full(len(c), _ALONE, dtype=np.uint32) for c in chunks]
+    counts: list[npt.NDArray[np.int64]] = []
+    next_id = 0
+    for b in range(buckets):
+        where = [np.flatnonzero(part == b) for part in bucket_of]
+        values = np.concatenate(
+            [np.zeros(0, np.int64), *(c[w] for c, w in zip(chunks, where, strict=True))]
+        )
+        # ids in sorted value order within a bucket: the same on every run
+        _, inverse, count = np.unique(values, return_inverse=True, return_counts=True)
+        del values
+        many = count >= 2
+        ids = np.where(many, np.cumsum(many) - 1 + next_id, _ALONE).astype(np.uint32)[inverse]
+        del inverse
+        counts.append(count[many])
+        next_id += int(many.sum())
+        at = 0
+        for d, w in zip(dense, where, strict=True):
+            d[w] = ids[at : at + len(w)]
+            at += len(w)
+        del ids, where
+    del bucket_of
+    if next_id >= _ALONE:
+        raise ValueError("more distinct shared word pairs than 4-byte ids hold")
+    chunks.clear()
+    # (caption, id) as one int64, sorted: each caption's ids in order, the lone pairs gone
+    keys: list[npt.NDArray[np.int64]] = []
+    row0 = 0
+    while dense:
+        d, sizes = dense.pop(0), chunk_sizes[len(keys)]
+        row = np.repeat(np.arange(row0, row0 + len(sizes), dtype=np.int64), sizes)
+        keep = d != _ALONE
+        keys.append((row[keep] << 32) | d[keep].astype(np.int64))
+        row0 += len(sizes)
+    key = np.concatenate([np.zeros(0, np.int64), *keys])
+    keys.clear()
+    key.sort()
+    kept = np.bincount(key >> 32, minlength=row0)
+    flat = (key & 0xFFFFFFFF).astype(np.uint32)
+    del key
+    offsets = np.concatenate(([0], np.cumsum(kept))).astype(np.int64)
+    return flat, offsets, np.concatenate([np.zeros(0, np.int64), *counts])
+
+
+# Word pairs counted per hash bucket in `_shared` (an np.unique of that many at a time), and
+# the id the pairs no other caption holds get before they are dropped.
+BUCKET = 2_000_000
+_ALONE = np.uint32(0xFFFFFFFF)
 
 
 def _cites_number(word: str) -> bool:
@@ -422,6 +474,7 @@ def _cites_number(word: str) -> bool:
 def _candidate_groups(
     flat: npt.NDArray[np.uint32],
     offsets: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
     counts: npt.NDArray[np.int64],
     num_of: npt.NDArray[np.int64],
     threshold: float,
@@ -430,7 +483,8 @@ def _candidate_groups(
 ]:
     """Groups of two or more captions that share a prefix shingle and cite the
     same numbers, as members and bounds. Every pair at or above `threshold` Jaccard is
-    inside some group (prefix filtering). `counts`: captions per shingle id.
+    inside some group (prefix filtering). `flat` and `offsets` hold each caption's shared
+    shingles (`_shared`), `sizes` its whole set's size, `counts` captions per shingle id.
 
     Returns (members, each member's place of the group's shingle in its rarest-first set,
     whether that place is in the member's shorter "index" prefix, bounds), the indexed
@@ -438,7 +492,8 @@ def _candidate_groups(
     shingle inside both prefixes and inside the index prefix of the smaller of the two
     (AllPairs, Bayardo et al. 2007), so pairs of two members that are not indexed there are
     never needed: in the big group of a common shingle, that is most of them."""
-    sizes = np.diff(offsets)
+    held = np.diff(offsets)
+    alone = sizes - held  # shingles no one else holds: the first places of each caption
     # rarest first; ties by shingle id, so the order is total and the same on every run
     rank_of = np.empty(len(counts), dtype=np.uint32)
     rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts), dtype=np.uint32)
@@ -451,11 +506,11 @@ def _candidate_groups(
     # a caption chunk at a time, about ELEMENTS shingles each
     for lo, hi in _runs(offsets[1:] // ELEMENTS):
         base = offsets[lo]
-        own = np.repeat(np.arange(hi - lo, dtype=np.int64), sizes[lo:hi])
+        own = np.repeat(np.arange(hi - lo, dtype=np.int64), held[lo:hi])
         key = np.sort((own << 32) | rank_of[flat[base : offsets[hi]]].astype(np.int64))
         own, rank = key >> 32, key & 0xFFFFFFFF
         del key
-        position = np.arange(len(own)) - (offsets[lo:hi] - base)[own]
+        position = np.arange(len(own)) - (offsets[lo:hi] - base)[own] + alone[lo:hi][own]
         keep = position < prefix[lo:hi][own]
         own = own[keep] + lo
         owners.append(own.astype(np.int32))
