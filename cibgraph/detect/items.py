@@ -168,12 +168,11 @@ def _existing(graph: Graph, cypher: str, code: dict[str, int]) -> pa.Table:
             posts.clear()
             items.clear()
 
-    with graph.session(read_only=True) as s:
-        for r in s.run(cypher):
-            posts.append(r["p"])
-            items.append(code[r["k"]])
-            if len(posts) >= CHUNK:
-                flush()
+    for r in graph.stream(cypher):
+        posts.append(r["p"])
+        items.append(code[r["k"]])
+        if len(posts) >= CHUNK:
+            flush()
     flush()
     if not parts:
         return pa.table({"post": pa.array([], pa.string()), "item": pa.array([], pa.int32())})
