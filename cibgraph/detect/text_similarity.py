@@ -37,6 +37,7 @@ Pure functions; no database.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -441,23 +442,30 @@ def _shared(
     if next_id >= _ALONE:
         raise ValueError("more distinct shared word pairs than 4-byte ids hold")
     chunks.clear()
-    # (caption, id) as one int64, sorted: each caption's ids in order, the lone pairs gone
-    keys: list[npt.NDArray[np.int64]] = []
-    row0 = 0
-    while dense:
-        d, sizes = dense.pop(0), chunk_sizes[len(keys)]
-        row = np.repeat(np.arange(row0, row0 + len(sizes), dtype=np.int64), sizes)
+    # (caption, id) as one int64, sorted: each caption's ids in order, the lone pairs gone.
+    # Filled in place chunk by chunk, each chunk's ids freed as it goes.
+    key = np.empty(sum(int(np.count_nonzero(d != _ALONE)) for d in dense), dtype=np.int64)
+    at, row0 = 0, 0
+    for sizes in chunk_sizes:
+        d = dense.pop(0)
         keep = d != _ALONE
-        keys.append((row[keep] << 32) | d[keep].astype(np.int64))
-        row0 += len(sizes)
-    key = np.concatenate([np.zeros(0, np.int64), *keys])
-    keys.clear()
+        row = np.repeat(np.arange(row0, row0 + len(sizes), dtype=np.int64), sizes)[keep]
+        n = len(row)
+        key[at : at + n] = (row << 32) | d[keep]
+        at, row0 = at + n, row0 + len(sizes)
+        del d, keep, row
     key.sort()
-    kept = np.bincount(key >> 32, minlength=row0)
-    flat = (key & 0xFFFFFFFF).astype(np.uint32)
+    offsets = np.searchsorted(key, np.arange(row0 + 1, dtype=np.int64) << 32).astype(np.int64)
+    flat = _low_words(key)
     del key
-    offsets = np.concatenate(([0], np.cumsum(kept))).astype(np.int64)
     return flat, offsets, np.concatenate([np.zeros(0, np.int64), *counts])
+
+
+def _low_words(x: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32]:
+    """The low 32 bits of each value, without an int64 temporary the size of `x`."""
+    if sys.byteorder == "little":
+        return x.view(np.uint32)[0::2].copy()
+    return x.view(np.uint32)[1::2].copy()
 
 
 # Word pairs counted per hash bucket in `_shared` (an np.unique of that many at a time), and
@@ -502,7 +510,10 @@ def _candidate_groups(
     index = sizes - np.ceil(2 * threshold / (1 + threshold) * sizes - 1e-9).astype(np.int64) + 1
     owners: list[npt.NDArray[np.int32]] = []
     spots: list[npt.NDArray[np.int32]] = []  # place of each shingle in its caption's prefix
-    keys: list[npt.NDArray[np.int64]] = []  # (numbers id, shingle rank) as one int64
+    # (numbers id, shingle rank, not indexed) as one int64, sorted on next
+    keys: list[npt.NDArray[np.int64]] = []
+    if len(num_of) and int(num_of.max()) >= 1 << 30:
+        raise ValueError("more than 2**30 distinct sets of numbers cited")
     # a caption chunk at a time, about ELEMENTS shingles each
     for lo, hi in _runs(offsets[1:] // ELEMENTS):
         base = offsets[lo]
@@ -512,10 +523,11 @@ def _candidate_groups(
         del key
         position = np.arange(len(own)) - (offsets[lo:hi] - base)[own] + alone[lo:hi][own]
         keep = position < prefix[lo:hi][own]
-        own = own[keep] + lo
+        own, position = own[keep] + lo, position[keep]
         owners.append(own.astype(np.int32))
-        spots.append(position[keep].astype(np.int32))
-        keys.append((num_of[own] << 32) | rank[keep])
+        spots.append(position.astype(np.int32))
+        later = (position >= index[own]).astype(np.int64)
+        keys.append((num_of[own] << 33) | (rank[keep] << 1) | later)
     del rank_of
     group_key = np.concatenate([np.zeros(0, np.int64), *keys])
     del keys
@@ -523,14 +535,14 @@ def _candidate_groups(
     del spots
     owner = np.concatenate([np.zeros(0, np.int32), *owners])
     del owners
-    indexed = place < index[owner]
-    # by (numbers, shingle), then indexed first, captions ascending within (stable sorts
-    # keep the order of the one before)
-    order = np.argsort(~indexed, kind="stable")
-    order = order[np.argsort(group_key[order], kind="stable")]
-    owner, place, indexed = owner[order], place[order], indexed[order]
+    # by (numbers, shingle), then indexed first, captions ascending within (a stable sort:
+    # the entries come in caption order)
+    order = np.argsort(group_key, kind="stable")
+    owner, place = owner[order], place[order]
     group_key = group_key[order]
     del order
+    indexed = (group_key & 1) == 0
+    group_key >>= 1
     new_group = firsts(group_key)
     del group_key
     bounds = np.flatnonzero(np.append(new_group, True))
