@@ -209,3 +209,46 @@ def test_chunked_encoder_gives_the_words_of_normalise_caption(min_words: int) ->
     for a in range(0, len(sets), 7):
         for b in range(a, len(sets), 13):
             assert (nums[a] == nums[b]) == (sets[a] == sets[b])
+
+
+@pytest.mark.parametrize("bucket", [1, 7, 2_000_000])
+def test_shared_keeps_exactly_the_pairs_another_caption_holds(
+    bucket: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`_shared` against a direct count, whatever the bucket size: each caption keeps the
+    word pairs two or more captions hold, as sorted ids, one id per pair, with its count."""
+    from collections import Counter
+
+    import numpy as np
+
+    from cibgraph.detect import text_similarity as ts
+
+    monkeypatch.setattr(ts, "BUCKET", bucket)
+    rng = random.Random(bucket)
+    # the encoder's shape: per chunk, each caption's distinct pairs sorted, then the next
+    captions = [sorted(rng.sample(range(80), rng.randint(1, 9))) for _ in range(60)]
+    captions = [[(v % 7) << 32 | v for v in c] for c in captions]  # both halves used
+    cuts = [0, 5, 6, 41, 60]
+    chunks = [
+        np.array([v for c in captions[a:b] for v in c], np.int64)
+        for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
+    chunk_sizes = [
+        np.array([len(c) for c in captions[a:b]], np.int64)
+        for a, b in zip(cuts, cuts[1:], strict=False)
+    ]
+    holders = Counter(v for c in captions for v in c)
+    flat, offsets, counts = ts._shared(list(chunks), chunk_sizes)
+    assert len(offsets) == len(captions) + 1
+    ids = [flat[offsets[n] : offsets[n + 1]].tolist() for n in range(len(captions))]
+    assert all(x == sorted(set(x)) for x in ids)
+    # who holds each id is who holds one shared pair, id for pair
+    by_id = Counter(frozenset(n for n, x in enumerate(ids) if i in x) for i in range(len(counts)))
+    by_pair = Counter(
+        frozenset(n for n, c in enumerate(captions) if v in c) for v in holders if holders[v] > 1
+    )
+    assert by_id == by_pair and len(counts) == sum(1 for v in holders if holders[v] > 1)
+    assert all(len(x) == sum(holders[v] > 1 for v in c) for x, c in zip(ids, captions, strict=True))
+    assert [int(counts[i]) for i in range(len(counts))] == [
+        sum(i in x for x in ids) for i in range(len(counts))
+    ]
