@@ -131,9 +131,17 @@ def text_clusters(
     a cluster is a chain of such pairs. Exact, and independent of input order.
     Per caption only its key (in an Arrow array), two ints and its word pairs (4 bytes
     each) are kept; captions are read and cut into word pairs a chunk at a time.
+    `check` (a memory budget's) is called between chunks of every phase: the join's peak
+    comes after the last caption is read, when its shared word pairs are counted and
+    grouped, so that is where a run past its budget must stop.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1] (got {threshold})")
+
+    def checked() -> None:
+        if check is not None:
+            check("near_identical_texts")
+
     enc = _Encoder(min_words)
     chunk: list[tuple[str, str]] = []
     for key, text in texts:
@@ -141,19 +149,22 @@ def text_clusters(
         if len(chunk) == CHUNK:
             enc.add(chunk)
             chunk = []
-            if check is not None:
-                check("near_identical_texts")
+            checked()
     enc.add(chunk)
     keys = pa.chunked_array(enc.keys, pa.string())
     sizes = np.concatenate([np.zeros(0, np.int64), *enc.sizes])
     num_of = np.concatenate([np.zeros(0, np.int64), *enc.num_of])
     if len(keys) < 2:
         return {}
-    flat, offsets, counts = _shared(enc.shingles, enc.sizes)
+    checked()
+    flat, offsets, counts = _shared(enc.shingles, enc.sizes, checked)
     del enc
+    checked()
     parent = np.arange(len(keys), dtype=np.int64)
-    groups = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold)
+    groups = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold, checked)
+    checked()
     for a, b, pa_, pb_ in _candidate_pairs(*groups):
+        checked()
         i, j = np.minimum(a, b), np.maximum(a, b)
         pi, pj = np.where(a < b, pa_, pb_), np.where(a < b, pb_, pa_)
         del a, b, pa_, pb_
@@ -401,7 +412,9 @@ class _Encoder:
 
 
 def _shared(
-    chunks: list[npt.NDArray[np.int64]], chunk_sizes: list[npt.NDArray[np.int64]]
+    chunks: list[npt.NDArray[np.int64]],
+    chunk_sizes: list[npt.NDArray[np.int64]],
+    checked: Callable[[], None] = lambda: None,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The word pairs of each caption that another caption also holds, renumbered 0.. as
     4-byte ids and sorted per caption (flat, and offsets per caption), and how many
@@ -421,6 +434,7 @@ def _shared(
     counts: list[npt.NDArray[np.int64]] = []
     next_id = 0
     for b in range(buckets):
+        checked()
         where = [np.flatnonzero(part == b) for part in bucket_of]
         values = np.concatenate(
             [np.zeros(0, np.int64), *(c[w] for c, w in zip(chunks, where, strict=True))]
@@ -486,6 +500,7 @@ def _candidate_groups(
     counts: npt.NDArray[np.int64],
     num_of: npt.NDArray[np.int64],
     threshold: float,
+    checked: Callable[[], None] = lambda: None,
 ) -> tuple[
     npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]
 ]:
@@ -516,6 +531,7 @@ def _candidate_groups(
         raise ValueError("more than 2**30 distinct sets of numbers cited")
     # a caption chunk at a time, about ELEMENTS shingles each
     for lo, hi in _runs(offsets[1:] // ELEMENTS):
+        checked()
         base = offsets[lo]
         own = np.repeat(np.arange(hi - lo, dtype=np.int64), held[lo:hi])
         key = np.sort((own << 32) | rank_of[flat[base : offsets[hi]]].astype(np.int64))

@@ -25,3 +25,18 @@ def test_default_budget_is_most_of_available_memory() -> None:
 def test_budget_must_be_positive() -> None:
     with pytest.raises(ValueError, match="at least 1 MiB"):
         MemoryBudget(0)
+
+
+def test_the_caption_join_checks_the_budget_after_reading_too() -> None:
+    """Its peak comes after the last caption, when word pairs are counted and grouped:
+    a budget checked only while captions are read would miss it."""
+    from cibgraph.detect.text_similarity import CHUNK, text_clusters
+
+    words = "the quick brown fox jumps over the lazy dog again today".split()
+    texts = [(f"k{n}", " ".join([*words[n % 3 :], "x" + "abcdefghij"[n % 10]])) for n in range(50)]
+    assert len(texts) < CHUNK  # no check while reading
+    calls: list[str] = []
+    assert text_clusters(texts, check=calls.append)  # they do join
+    assert len(calls) >= 4 and set(calls) == {"near_identical_texts"}
+    with pytest.raises(MemoryBudgetExceeded, match="during near_identical_texts"):
+        text_clusters(texts, check=MemoryBudget(1).check)
