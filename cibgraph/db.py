@@ -26,7 +26,7 @@ from cibgraph.errors import ServerMemoryExceeded
 from cibgraph.settings import Settings, get_settings
 
 # The server's codes for a query over the transaction memory limits.
-_MEMORY_CODES = ("MemoryPoolOutOfMemoryError", "TransactionMemoryLimit")
+MEMORY_CODES = ("MemoryPoolOutOfMemoryError", "TransactionMemoryLimit")
 
 
 def _driver(uri: str, user: str, password: str) -> Driver:
@@ -237,7 +237,7 @@ class Graph:
             ) as session:
                 yield from session.run(neo4j.Query(cypher, timeout=timeout), params or {})
         except neo4j.exceptions.Neo4jError as e:
-            if any(code in (e.code or "") for code in _MEMORY_CODES):
+            if any(code in (e.code or "") for code in MEMORY_CODES):
                 raise ServerMemoryExceeded(e.message or str(e)) from e
             raise
 

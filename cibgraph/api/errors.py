@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from cibgraph.api.limits import Busy
 from cibgraph.cypher.catalogue import ParamError
 from cibgraph.cypher.runner import UnknownQuery
+from cibgraph.db import MEMORY_CODES
 from cibgraph.errors import NotFound
 from cibgraph.viz.render import NotAccountRows
 
@@ -27,7 +28,7 @@ log = logging.getLogger("cibgraph.api")
 
 
 # Neo4j codes meaning "the server could not afford this query now", not "the query is wrong".
-_OVERLOAD = ("MemoryPoolOutOfMemoryError", "TransactionMemoryLimit", "OutOfMemory")
+_OVERLOAD = (*MEMORY_CODES, "OutOfMemory")
 _TIMEOUT = ("TransactionTimedOut",)
 RETRY_AFTER = 10
 

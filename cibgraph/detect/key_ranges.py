@@ -42,6 +42,10 @@ class KeyRange:
         }
 
 
+# One range for every key: a read in one go.
+WHOLE = (KeyRange(None, None),)
+
+
 def key_ranges(posts: int, per_read: int = POSTS_PER_READ) -> list[KeyRange]:
     """Ranges of about `per_read` of `posts` evenly spread hex keys each (one when they fit),
     in key order."""
@@ -51,7 +55,7 @@ def key_ranges(posts: int, per_read: int = POSTS_PER_READ) -> list[KeyRange]:
     while posts > per_read * 16**digits and digits < 4:
         digits += 1
     if digits == 0:
-        return [KeyRange(None, None)]
+        return list(WHOLE)
     cuts = [format(n, f"0{digits}x") for n in range(1, 16**digits)]
     bounds: list[str | None] = [None, *cuts, None]
     return [KeyRange(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False)]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -50,7 +50,7 @@ from cibgraph.detect.items import (
     url_item,
     write_items,
 )
-from cibgraph.detect.key_ranges import POSTS_PER_READ, KeyRange, key_ranges
+from cibgraph.detect.key_ranges import POSTS_PER_READ, WHOLE, KeyRange, key_ranges
 from cibgraph.detect.near_duplicates import cluster_roots, hamming, near_duplicate_arrays
 from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
 from cibgraph.detect.text_similarity import THRESHOLD, text_clusters
@@ -180,18 +180,18 @@ class _Counted:
             yield x
 
 
-def caption_ranges(graph: Graph, per_read: int | None = None) -> list[KeyRange]:
-    """Caption-key ranges for reads that group posts by key (`key_ranges.py`), of
-    `per_read` (default `POSTS_PER_READ`) posts each; the post count comes from the count
-    store, so this costs nothing."""
+def caption_ranges(graph: Graph, per_read: int = POSTS_PER_READ) -> list[KeyRange]:
+    """Caption-key ranges for reads that group posts by key (`key_ranges.py`), of about
+    `per_read` posts each; the post count comes from the count store, so this costs
+    nothing."""
     posts = graph.read(f"MATCH (p:{P}) RETURN count(p) AS n")[0]["n"]
-    return key_ranges(posts, per_read or POSTS_PER_READ)
+    return key_ranges(posts, per_read)
 
 
-def load_texts(graph: Graph, ranges: list[KeyRange] | None = None) -> Iterator[tuple[str, str]]:
+def load_texts(graph: Graph, ranges: Sequence[KeyRange] = WHOLE) -> Iterator[tuple[str, str]]:
     """One caption per text key (the smallest, so the choice is stable), streamed one key
     range at a time so that no read holds every caption on the server."""
-    for r in ranges or [KeyRange(None, None)]:
+    for r in ranges:
         for row in graph.stream(
             f"MATCH (p:{P}) WHERE {r.where('p.text_key')} AND p.text IS NOT NULL "
             "RETURN p.text_key AS k, min(p.text) AS text",
@@ -219,13 +219,13 @@ def load_item_actions(
     *,
     comments: bool = True,
     check: Callable[[str], None] | None = None,
-    ranges: list[KeyRange] | None = None,
+    ranges: Sequence[KeyRange] = WHOLE,
 ) -> tuple[ItemActions, dict[str, str]]:
     """Every (item, account, time, post) as columns (`actions.py`), and a preview per link.
 
     Neo4j groups each kind by its raw key, so only keys with two or more actions, or in a
     near-duplicate cluster (whose other members may carry the rest), are sent at all.
-    `ranges` split the caption keys (`caption_ranges`); None reads them in one go."""
+    `ranges` split the caption keys (`caption_ranges`); by default one read takes them all."""
     builder = ActionBuilder(
         (r["id"] for r in graph.stream(f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")),
         check,
@@ -262,7 +262,7 @@ def load_item_actions(
             {"clustered": clustered_texts, **r.params()},
             lambda k: text_item(text_cluster.get(k, k)),
         )
-        for r in ranges or [KeyRange(None, None)]
+        for r in ranges
     ]
     links = rel_type("LINKS_TO")
     kinds.append(
