@@ -429,13 +429,23 @@ def _shared(
     """
     total = sum(len(c) for c in chunks)
     buckets = max(1, -(-total // BUCKET))
-    bucket_of = [(c % buckets).astype(np.uint16) for c in chunks]
+    # per chunk, its positions ordered by bucket (stable, so ascending in each) and where each
+    # bucket's run starts: a bucket's pairs are then slices, not a scan of every pair per
+    # bucket (which grew with the square of the captions)
+    in_order: list[npt.NDArray[np.int32]] = []
+    starts: list[npt.NDArray[np.int64]] = []
+    for c in chunks:
+        part = (c % buckets).astype(np.uint16)
+        order = np.argsort(part, kind="stable")
+        starts.append(np.searchsorted(part[order], np.arange(buckets + 1)))
+        in_order.append(order.astype(np.int32))
+        del part, order
     dense = [np.full(len(c), _ALONE, dtype=np.uint32) for c in chunks]
     counts: list[npt.NDArray[np.int64]] = []
     next_id = 0
     for b in range(buckets):
         checked()
-        where = [np.flatnonzero(part == b) for part in bucket_of]
+        where = [o[at[b] : at[b + 1]] for o, at in zip(in_order, starts, strict=True)]
         values = np.concatenate(
             [np.zeros(0, np.int64), *(c[w] for c, w in zip(chunks, where, strict=True))]
         )
@@ -452,7 +462,7 @@ def _shared(
             d[w] = ids[at : at + len(w)]
             at += len(w)
         del ids, where
-    del bucket_of
+    del in_order, starts
     if next_id >= _ALONE:
         raise ValueError("more distinct shared word pairs than 4-byte ids hold")
     chunks.clear()
