@@ -238,19 +238,21 @@ def load_item_actions(
     clustered_texts = sorted(set(text_cluster) | set(text_cluster.values()))
     # Grouping by key holds every group on the server until the read ends, so items that
     # are nodes are grouped one node at a time in a subquery (after a degree check, which
-    # reads no relationship), and captions one key range at a time.
+    # reads no relationship), and captions one key range at a time. The subqueries name no
+    # label: the model lets only posts carry media and links, and only accounts post or
+    # act on posts, and a label with `posted_at IS NOT NULL` would let the planner, on
+    # index statistics not yet resampled after a load, scan every post once per item.
     grouped = (
         "RETURN collect(a.id) AS accs, collect({t}) AS ts, collect(p.id) AS ps }} "
         "WITH {key} AS k, accs, ts, ps WHERE size(ps) >= 2 OR k IN $clustered "
         "RETURN k, accs, ts, ps"
     )
     at = "p.posted_at.epochSeconds"
-    posted = f"MATCH (a:{A})-[:POSTED]->(p:{P})"
     kinds: list[tuple[str, dict[str, Any], Callable[[str], str]]] = [
         (
             f"MATCH (i:{IMG}) WHERE COUNT {{ (i)<-[:HAS_MEDIA]-() }} >= 2 "
             "OR i.key IN $clustered "
-            f"CALL (i) {{ {posted}-[:HAS_MEDIA]->(i) WHERE p.posted_at IS NOT NULL "
+            "CALL (i) { MATCH (i)<-[:HAS_MEDIA]-(p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
             + grouped.format(key="i.key", t=at),
             {"clustered": clustered_images},
             lambda k: image_item(image_cluster.get(k, k)),
@@ -272,7 +274,7 @@ def load_item_actions(
     kinds.append(
         (
             f"MATCH (u:{label('Url')}) WHERE COUNT {{ (u)<-[:{links}]-() }} >= 2 "
-            f"CALL (u) {{ {posted}-[:{links}]->(u) WHERE p.posted_at IS NOT NULL "
+            f"CALL (u) {{ MATCH (u)<-[:{links}]-(p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
             + grouped.format(key="u.url", t=at),
             {"clustered": []},
             url_item,
@@ -283,7 +285,7 @@ def load_item_actions(
         kinds.append(
             (
                 f"MATCH (p:{P}) WHERE COUNT {{ (p)<-[:{acted}]-() }} >= 2 "
-                f"CALL (p) {{ MATCH (a:{A})-[c:{acted}]->(p) WHERE c.at IS NOT NULL "
+                f"CALL (p) {{ MATCH (p)<-[c:{acted}]-(a) WHERE c.at IS NOT NULL "
                 + grouped.format(key="p.id", t="c.at.epochSeconds"),
                 {"clustered": []},
                 comment_item,

@@ -5,13 +5,17 @@ Neo4j reuses a cached plan until `dbms.cypher.min_replan_interval` has passed. A
 the image read made while the graph had posts but no images scans every post once per
 image: 653 s instead of 0.5 s on 20,000 posts, and over ten minutes when detect ran right
 after the demo's ingest in CI. Whether a stale plan is reused depends on the server's
-timing, so this test does not always hit it; it checks that every per-item read asks for
-a fresh plan, and that those reads give the right actions when the graph has just grown."""
+timing, so this test does not always hit it. It checks that every per-item read asks for
+a fresh plan; that, planned right after the graph has grown (index statistics not yet
+resampled), each item's subquery only expands from its item, with no scan or join that
+could visit every post once per item; and that the reads give the right actions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+
+import neo4j
 
 from cibgraph.db import Graph
 from cibgraph.detect.pipeline import load_item_actions
@@ -30,6 +34,21 @@ class Bounded:
     def stream(self, cypher: str, params: dict[str, Any] | None = None, **_: Any) -> Iterator[Any]:
         self.reads.append(cypher)
         return self.graph.stream(cypher, params, timeout=self.timeout)
+
+
+# Operators that read posts other than through the bound item (per item, they are quadratic).
+WIDE = ("Scan", "Seek", "HashJoin", "CartesianProduct", "ValueHashJoin")
+
+
+def under_apply(plan: dict[str, Any], inside: bool = False) -> list[str]:
+    """The operator types on the right-hand side (the per-row part) of every Apply."""
+    op = plan["operatorType"]
+    found = [op] if inside else []
+    kids = plan.get("children", [])
+    for n, child in enumerate(kids):
+        per_row = inside or ("Apply" in op and n == len(kids) - 1)
+        found += under_apply(child, per_row)
+    return found
 
 
 def test_item_reads_do_not_reuse_a_plan_made_before_images_existed(graph: Graph) -> None:
@@ -54,3 +73,13 @@ def test_item_reads_do_not_reuse_a_plan_made_before_images_existed(graph: Graph)
     item_reads = [q for q in bounded.reads if "collect(" in q]
     assert len(item_reads) == 4  # images, captions (one range), links, comments
     assert all(q.startswith("CYPHER replan=force ") for q in item_reads), item_reads
+    subqueries = [q for q in item_reads if "CALL (" in q]
+    assert len(subqueries) == 3  # images, links, comments
+    with graph.driver.session(database=graph.database) as s:
+        for q in subqueries:
+            cypher = q.replace("CYPHER replan=force ", "CYPHER replan=force EXPLAIN ", 1)
+            plan = s.run(neo4j.Query(cypher), {"clustered": []}).consume().plan
+            assert plan is not None
+            per_item = under_apply(plan)
+            assert per_item and any("Expand" in op for op in per_item), (q, per_item)
+            assert not [op for op in per_item if any(w in op for w in WIDE)], (q, per_item)
