@@ -131,6 +131,7 @@ class ActionBuilder:
     def __init__(self, accounts: Iterable[str], check: Callable[[str], None] | None = None) -> None:
         self.accounts = sorted(set(accounts))
         self._check = check
+        self.phase = "load_actions"  # the step a memory-budget stop names
         self._code = {a: n for n, a in enumerate(self.accounts)}
         self._items: dict[str, int] = {}
         self._parts: list[pa.Table] = []
@@ -146,7 +147,10 @@ class ActionBuilder:
         if len(ts) >= CHUNK:
             self._flush()
             if self._check is not None:
-                self._check("load_actions")
+                self._check(self.phase)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self._items
 
     def _flush(self) -> None:
         items, ts, accs, ps = self._cols
@@ -163,10 +167,19 @@ class ActionBuilder:
             )
         self._cols = ([], [], [], [])
 
-    def build(self) -> ItemActions:
+    def build(self, rename: Callable[[str], str] | None = None) -> ItemActions:
+        """The columns; `rename` maps each key added to its item (several keys may become
+        one item: a caption's text key to its near-identical cluster, say)."""
         self._flush()
         raw_keys = list(self._items)
         del self._items
+        alias: npt.NDArray[np.int64] | None = None
+        if rename is not None:
+            final = [rename(k) for k in raw_keys]
+            code_of: dict[str, int] = {}
+            alias = np.array([code_of.setdefault(k, len(code_of)) for k in final], np.int64)
+            raw_keys = list(code_of)
+            del final, code_of
         schema = pa.schema(
             [
                 ("item", pa.int32()),
@@ -180,6 +193,8 @@ class ActionBuilder:
         # Items that fewer than two accounts acted on link no one: drop them first.
         n_acc = max(1, len(self.accounts))
         item = table.column("item").to_numpy().astype(np.int64)
+        if alias is not None:
+            item = alias[item]
         account = table.column("account").to_numpy()
         uniq = distinct(item * n_acc + account)
         sharers = np.bincount(uniq // n_acc, minlength=len(raw_keys))

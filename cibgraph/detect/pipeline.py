@@ -168,36 +168,12 @@ def edges_to_write(
 # ---------------------------------------------------------------- actions
 
 
-class _Counted:
-    """An iterable that counts what went through it."""
-
-    def __init__(self, it: Iterable[tuple[str, str]]) -> None:
-        self.it, self.n = it, 0
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        for x in self.it:
-            self.n += 1
-            yield x
-
-
 def caption_ranges(graph: Graph, per_read: int = POSTS_PER_READ) -> list[KeyRange]:
     """Caption-key ranges for reads that group posts by key (`key_ranges.py`), of about
     `per_read` posts each; the post count comes from the count store, so this costs
     nothing."""
     posts = graph.read(f"MATCH (p:{P}) RETURN count(p) AS n")[0]["n"]
     return key_ranges(posts, per_read)
-
-
-def load_texts(graph: Graph, ranges: Sequence[KeyRange] = WHOLE) -> Iterator[tuple[str, str]]:
-    """One caption per text key (the smallest, so the choice is stable), streamed one key
-    range at a time so that no read holds every caption on the server."""
-    for r in ranges:
-        for row in graph.stream(
-            f"MATCH (p:{P}) WHERE {r.where('p.text_key')} AND p.text IS NOT NULL "
-            "RETURN p.text_key AS k, min(p.text) AS text",
-            r.params(),
-        ):
-            yield row["k"], row["text"]
 
 
 def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
@@ -216,6 +192,69 @@ def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
 REPLAN = "CYPHER replan=force "
 
 
+class Captions:
+    """One pass over the posts, one caption-key range at a time, for two uses: each key's
+    smallest text for the caption join (`texts`), and the actions on keys that two or more
+    posts share, kept as columns (`builder`, under `text:` and the raw key, renamed to the
+    key's near-identical cluster when the columns are built). Reading both in one pass
+    halves the scans of every post; the few keys that join a cluster on one post alone
+    are read afterwards, by key (`add_clustered`)."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        ranges: Sequence[KeyRange] = WHOLE,
+        check: Callable[[str], None] | None = None,
+    ) -> None:
+        self.graph, self.ranges = graph, ranges
+        self.builder = ActionBuilder(
+            (
+                r["id"]
+                for r in graph.stream(f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")
+            ),
+            check,
+        )
+        self.texts_read = 0
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        self.builder.phase = "near_identical_texts"
+        for r in self.ranges:
+            # The posts come from the key's range index; each post's author is an expand
+            # from it (only accounts post, so no label: see load_item_actions).
+            for row in self.graph.stream(
+                REPLAN + f"MATCH (p:{P}) WHERE {r.where('p.text_key')} "
+                "OPTIONAL MATCH (p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
+                "WITH p.text_key AS k, min(p.text) AS text, collect(a.id) AS accs, "
+                f"collect(CASE WHEN a IS NOT NULL THEN {AT} END) AS ts, "
+                "collect(CASE WHEN a IS NOT NULL THEN p.id END) AS ps "
+                "RETURN k, text, CASE WHEN size(ps) >= 2 THEN [accs, ts, ps] END AS acts",
+                r.params(),
+            ):
+                if row["acts"] is not None:
+                    self.builder.add(text_item(row["k"]), *row["acts"])
+                if row["text"] is not None:
+                    self.texts_read += 1
+                    yield row["k"], row["text"]
+        self.builder.phase = "load_actions"
+
+    def add_clustered(self, text_cluster: dict[str, str]) -> None:
+        """The actions of keys in a cluster that only one post carries (not read yet)."""
+        clustered = set(text_cluster) | set(text_cluster.values())
+        keys = sorted(k for k in clustered if text_item(k) not in self.builder)
+        for n in range(0, len(keys), BATCH):
+            for row in self.graph.stream(
+                REPLAN + f"UNWIND $keys AS k MATCH (p:{P} {{text_key: k}}) "
+                "WHERE p.posted_at IS NOT NULL MATCH (p)<-[:POSTED]-(a) "
+                f"WITH k, collect(a.id) AS accs, collect({AT}) AS ts, collect(p.id) AS ps "
+                "RETURN k, accs, ts, ps",
+                {"keys": keys[n : n + BATCH]},
+            ):
+                self.builder.add(text_item(row["k"]), row["accs"], row["ts"], row["ps"])
+
+
+AT = "p.posted_at.epochSeconds"
+
+
 def load_item_actions(
     graph: Graph,
     image_cluster: dict[str, str],
@@ -224,18 +263,21 @@ def load_item_actions(
     comments: bool = True,
     check: Callable[[str], None] | None = None,
     ranges: Sequence[KeyRange] = WHOLE,
+    captions: Captions | None = None,
 ) -> tuple[ItemActions, dict[str, str]]:
     """Every (item, account, time, post) as columns (`actions.py`), and a preview per link.
 
     Neo4j groups each kind by its raw key, so only keys with two or more actions, or in a
     near-duplicate cluster (whose other members may carry the rest), are sent at all.
-    `ranges` split the caption keys (`caption_ranges`); by default one read takes them all."""
-    builder = ActionBuilder(
-        (r["id"] for r in graph.stream(f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")),
-        check,
-    )
+    Caption actions come from `captions` (which the caption join has read); without it
+    they are read here, in `ranges` (`caption_ranges`; by default one read takes them all)."""
+    if captions is None:
+        captions = Captions(graph, ranges, check)
+        for _ in captions.texts():
+            pass
+    captions.add_clustered(text_cluster)
+    builder = captions.builder
     clustered_images = sorted(set(image_cluster) | set(image_cluster.values()))
-    clustered_texts = sorted(set(text_cluster) | set(text_cluster.values()))
     # Grouping by key holds every group on the server until the read ends, so items that
     # are nodes are grouped one node at a time in a subquery (after a degree check, which
     # reads no relationship), and captions one key range at a time. The subqueries name no
@@ -247,35 +289,22 @@ def load_item_actions(
         "WITH {key} AS k, accs, ts, ps WHERE size(ps) >= 2 OR k IN $clustered "
         "RETURN k, accs, ts, ps"
     )
-    at = "p.posted_at.epochSeconds"
     kinds: list[tuple[str, dict[str, Any], Callable[[str], str]]] = [
         (
             f"MATCH (i:{IMG}) WHERE COUNT {{ (i)<-[:HAS_MEDIA]-() }} >= 2 "
             "OR i.key IN $clustered "
             "CALL (i) { MATCH (i)<-[:HAS_MEDIA]-(p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
-            + grouped.format(key="i.key", t=at),
+            + grouped.format(key="i.key", t=AT),
             {"clustered": clustered_images},
             lambda k: image_item(image_cluster.get(k, k)),
         ),
-    ]
-    kinds += [
-        (
-            f"MATCH (p:{P}) WHERE {r.where('p.text_key')} AND p.posted_at IS NOT NULL "
-            f"MATCH (a:{A})-[:POSTED]->(p) "
-            "WITH p.text_key AS k, collect(a.id) AS accs, "
-            f"collect({at}) AS ts, collect(p.id) AS ps "
-            "WHERE size(ps) >= 2 OR k IN $clustered RETURN k, accs, ts, ps",
-            {"clustered": clustered_texts, **r.params()},
-            lambda k: text_item(text_cluster.get(k, k)),
-        )
-        for r in ranges
     ]
     links = rel_type("LINKS_TO")
     kinds.append(
         (
             f"MATCH (u:{label('Url')}) WHERE COUNT {{ (u)<-[:{links}]-() }} >= 2 "
             f"CALL (u) {{ MATCH (u)<-[:{links}]-(p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
-            + grouped.format(key="u.url", t=at),
+            + grouped.format(key="u.url", t=AT),
             {"clustered": []},
             url_item,
         )
@@ -302,7 +331,14 @@ def load_item_actions(
             builder.add(item, r["accs"], r["ts"], r["ps"])
             if item.startswith("url:"):
                 previews[item] = r["k"]
-    by_item = builder.build()
+
+    def final(key: str) -> str:
+        if key.startswith("text:"):
+            raw = key[len("text:") :]
+            return text_item(text_cluster.get(raw, raw))
+        return key
+
+    by_item = builder.build(rename=final)
     return by_item, {k: v for k, v in previews.items() if k in by_item}
 
 
@@ -477,15 +513,14 @@ def write_shared_items(
     t = step("near_duplicates", t)
 
     check = budget.check if budget is not None else None
-    ranges = caption_ranges(graph)
-    counted = _Counted(load_texts(graph, ranges))
-    text_cluster = text_clusters(counted, threshold=text_threshold, check=check)
-    report.texts = counted.n
+    captions = Captions(graph, caption_ranges(graph), check)
+    text_cluster = text_clusters(captions.texts(), threshold=text_threshold, check=check)
+    report.texts = captions.texts_read
     report.near_identical_texts = len(text_cluster)
     t = step("near_identical_texts", t)
 
     by_item, previews = load_item_actions(
-        graph, image_cluster, text_cluster, comments=comments, check=check, ranges=ranges
+        graph, image_cluster, text_cluster, comments=comments, check=check, captions=captions
     )
     previews.update(text_previews(graph, by_item))
     report.actions = by_item.actions

@@ -16,9 +16,9 @@ from cibgraph.detect import run_detection
 from cibgraph.detect.coordination import group_actions
 from cibgraph.detect.items import comment_item, image_item, text_item, url_item
 from cibgraph.detect.pipeline import (
+    Captions,
     caption_ranges,
     load_item_actions,
-    load_texts,
     write_near_duplicates,
 )
 from cibgraph.detect.text_similarity import text_clusters
@@ -75,10 +75,16 @@ def tactics(neo4j_server: Any, request: pytest.FixtureRequest) -> Iterator[Graph
     g.close()
 
 
-def test_columns_equal_the_per_row_reader(tactics: Graph) -> None:
+def test_columns_equal_the_per_row_reader(tactics: Graph, request: pytest.FixtureRequest) -> None:
     *_, image_cluster = write_near_duplicates(tactics, 6)
-    text_cluster = text_clusters(load_texts(tactics))
-    cols, previews = load_item_actions(tactics, image_cluster, text_cluster)
+    captions = Captions(tactics)
+    text_cluster = text_clusters(captions.texts())
+    # in the tactics graph some clustered captions are carried by one post only: those are
+    # read by key after the join
+    clustered = set(text_cluster) | set(text_cluster.values())
+    once = [k for k in clustered if text_item(k) not in captions.builder]
+    assert once or "tactics" not in request.node.name
+    cols, previews = load_item_actions(tactics, image_cluster, text_cluster, captions=captions)
     ref = _per_row(tactics, image_cluster, text_cluster)
     assert {k.split(":")[0] for k in ref} >= {"img", "text", "comment"}
     assert list(cols) == sorted(ref)
@@ -90,11 +96,11 @@ def test_caption_reads_in_key_ranges_equal_one_read(tactics: Graph) -> None:
     """Reads split by caption-key range (how detect bounds the server's memory at millions of
     posts) give the same captions and the same actions as one read."""
     *_, image_cluster = write_near_duplicates(tactics, 6)
-    whole = list(load_texts(tactics))
+    whole = list(Captions(tactics).texts())
     posts = tactics.read("MATCH (p:Post) RETURN count(p) AS n")[0]["n"]
     ranges = caption_ranges(tactics, per_read=max(1, posts // 40))
     assert len(ranges) == 256
-    split = list(load_texts(tactics, ranges))
+    split = list(Captions(tactics, ranges).texts())
     assert len(split) == len(whole) == len(dict(whole))
     assert dict(split) == dict(whole)
     text_cluster = text_clusters(whole)
