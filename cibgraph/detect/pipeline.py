@@ -218,10 +218,11 @@ class Captions:
 
     def texts(self) -> Iterator[tuple[str, str]]:
         self.builder.phase = "near_identical_texts"
-        for r in self.ranges:
-            # The posts come from the key's range index; each post's author is an expand
-            # from it (only accounts post, so no label: see load_item_actions).
-            for row in self.graph.stream(
+        # The posts come from the key's range index; each post's author is an expand from
+        # it (only accounts post, so no label: see load_item_actions). Each range groups its
+        # posts before its first row, so the next range is sent while this one is decoded.
+        reads = (
+            (
                 REPLAN + f"MATCH (p:{P}) WHERE {r.where('p.text_key')} "
                 "OPTIONAL MATCH (p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
                 "WITH p.text_key AS k, min(p.text) AS text, collect(a.id) AS accs, "
@@ -229,12 +230,15 @@ class Captions:
                 "collect(CASE WHEN a IS NOT NULL THEN p.id END) AS ps "
                 "RETURN k, text, CASE WHEN size(ps) >= 2 THEN [accs, ts, ps] END AS acts",
                 r.params(),
-            ):
-                if row["acts"] is not None:
-                    self.builder.add(text_item(row["k"]), *row["acts"])
-                if row["text"] is not None:
-                    self.texts_read += 1
-                    yield row["k"], row["text"]
+            )
+            for r in self.ranges
+        )
+        for row in self.graph.stream_ahead(reads):
+            if row["acts"] is not None:
+                self.builder.add(text_item(row["k"]), *row["acts"])
+            if row["text"] is not None:
+                self.texts_read += 1
+                yield row["k"], row["text"]
         self.builder.phase = "load_actions"
 
     def add_clustered(self, text_cluster: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ could visit every post once per item; and that the reads give the right actions.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import neo4j
@@ -34,6 +34,11 @@ class Bounded:
     def stream(self, cypher: str, params: dict[str, Any] | None = None, **_: Any) -> Iterator[Any]:
         self.reads.append(cypher)
         return self.graph.stream(cypher, params, timeout=self.timeout)
+
+    def stream_ahead(self, reads: Iterable[tuple[str, dict[str, Any]]], **_: Any) -> Iterator[Any]:
+        reads = list(reads)
+        self.reads += [cypher for cypher, _ in reads]
+        return self.graph.stream_ahead(reads, timeout=self.timeout)
 
 
 # Operators that read posts other than through the bound item (per item, they are quadratic).
