@@ -29,6 +29,17 @@ from cibgraph.settings import Settings, get_settings
 MEMORY_CODES = ("MemoryPoolOutOfMemoryError", "TransactionMemoryLimit")
 
 
+@contextmanager
+def _memory_errors() -> Iterator[None]:
+    """The server running out of transaction memory as `ServerMemoryExceeded`."""
+    try:
+        yield
+    except neo4j.exceptions.Neo4jError as e:
+        if any(code in (e.code or "") for code in MEMORY_CODES):
+            raise ServerMemoryExceeded(e.message or str(e)) from e
+        raise
+
+
 def _driver(uri: str, user: str, password: str) -> Driver:
     # Stored queries name labels and types a partial dataset may lack; the server would
     # send a warning for each, on every call. Asked not to, rather than muting a logger.
@@ -157,9 +168,7 @@ class Graph:
         def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
             return pull(tx.run(cypher, params))
 
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as session:
+        with self._read_session() as session:
             if retry:
                 return session.execute_read(work)
             # One auto-commit transaction: a single round trip, nothing to retry or roll back.
@@ -231,15 +240,8 @@ class Graph:
         server running out of transaction memory is `ServerMemoryExceeded`, raised at once:
         retrying the same read would fail the same way."""
         self._reach()
-        try:
-            with self.driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            ) as session:
-                yield from session.run(neo4j.Query(cypher, timeout=timeout), params or {})
-        except neo4j.exceptions.Neo4jError as e:
-            if any(code in (e.code or "") for code in MEMORY_CODES):
-                raise ServerMemoryExceeded(e.message or str(e)) from e
-            raise
+        with _memory_errors(), self._read_session() as session:
+            yield from session.run(neo4j.Query(cypher, timeout=timeout), params or {})
 
     def stream_ahead(
         self, reads: Iterable[tuple[str, dict[str, Any]]], *, timeout: float | None = None
@@ -250,29 +252,20 @@ class Graph:
         sending it early lets the server do that while this process decodes the rows
         before it. Errors as in `stream`."""
         self._reach()
-        try:
-            with (
-                self.driver.session(
-                    database=self.database, default_access_mode=neo4j.READ_ACCESS
-                ) as one,
-                self.driver.session(
-                    database=self.database, default_access_mode=neo4j.READ_ACCESS
-                ) as two,
-            ):
-                sessions = (one, two)
-                current: neo4j.Result | None = None
-                for n, (cypher, params) in enumerate(reads):
-                    # the other session's result is consumed: it can take the next query
-                    ahead = sessions[n % 2].run(neo4j.Query(cypher, timeout=timeout), params)
-                    if current is not None:
-                        yield from current
-                    current = ahead
+        with _memory_errors(), self._read_session() as one, self._read_session() as two:
+            sessions = (one, two)
+            current: neo4j.Result | None = None
+            for n, (cypher, params) in enumerate(reads):
+                # the other session's result is consumed: it can take the next query
+                ahead = sessions[n % 2].run(neo4j.Query(cypher, timeout=timeout), params)
                 if current is not None:
                     yield from current
-        except neo4j.exceptions.Neo4jError as e:
-            if any(code in (e.code or "") for code in MEMORY_CODES):
-                raise ServerMemoryExceeded(e.message or str(e)) from e
-            raise
+                current = ahead
+            if current is not None:
+                yield from current
+
+    def _read_session(self) -> neo4j.Session:
+        return self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[neo4j.Session]:

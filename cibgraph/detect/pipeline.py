@@ -190,6 +190,7 @@ def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
 
 # Prefix for reads whose cached plan, made on other statistics, can turn quadratic.
 REPLAN = "CYPHER replan=force "
+AT = "p.posted_at.epochSeconds"
 
 
 class Captions:
@@ -254,9 +255,6 @@ class Captions:
                 {"keys": keys[n : n + BATCH]},
             ):
                 self.builder.add(text_item(row["k"]), row["accs"], row["ts"], row["ps"])
-
-
-AT = "p.posted_at.epochSeconds"
 
 
 def load_item_actions(
