@@ -222,6 +222,8 @@ class Captions:
         # The posts come from the key's range index; each post's author is an expand from
         # it (only accounts post, so no label: see load_item_actions). Each range groups its
         # posts before its first row, so the next range is sent while this one is decoded.
+        # A range comes back as one row of lists: per record, Bolt and the driver cost more
+        # than the grouping (on 500,000 posts, 14.9 s as a row per key, 6.4 s as lists).
         reads = (
             (
                 REPLAN + f"MATCH (p:{P}) WHERE {r.where('p.text_key')} "
@@ -229,17 +231,20 @@ class Captions:
                 "WITH p.text_key AS k, min(p.text) AS text, collect(a.id) AS accs, "
                 f"collect(CASE WHEN a IS NOT NULL THEN {AT} END) AS ts, "
                 "collect(CASE WHEN a IS NOT NULL THEN p.id END) AS ps "
-                "RETURN k, text, CASE WHEN size(ps) >= 2 THEN [accs, ts, ps] END AS acts",
+                "RETURN collect(k) AS ks, collect(coalesce(text, '')) AS texts, "
+                "collect(CASE WHEN size(ps) >= 2 THEN [k, accs, ts, ps] END) AS acts",
                 r.params(),
             )
             for r in self.ranges
         )
         for row in self.graph.stream_ahead(reads):
-            if row["acts"] is not None:
-                self.builder.add(text_item(row["k"]), *row["acts"])
-            if row["text"] is not None:
-                self.texts_read += 1
-                yield row["k"], row["text"]
+            for k, accs, ts, ps in row["acts"]:
+                self.builder.add(text_item(k), accs, ts, ps)
+            # A key's text is never empty (normalise.text_key), so '' stands for none.
+            for k, text in zip(row["ks"], row["texts"], strict=True):
+                if text:
+                    self.texts_read += 1
+                    yield k, text
         self.builder.phase = "load_actions"
 
     def add_clustered(self, text_cluster: dict[str, str]) -> None:
