@@ -96,6 +96,43 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
+# Nodes per record of a `bundled` read.
+BUNDLE = 5000
+
+
+def bundled(nodes: str, var: str, each: str, columns: dict[str, str]) -> str:
+    """A read whose rows come back many to a record, as one list per column.
+
+    `nodes` binds the node variable `var` (say `MATCH (u:Url) WHERE ...`); `each` is run
+    for each node in turn (`MATCH (u)<-[:LINKS_TO]-(p) ...`, bindings only, no RETURN),
+    and `columns` names each output column's expression over its bindings. Every
+    `$bundle` nodes (`BUNDLE`) make one record. Per record, Bolt and the driver cost
+    about 20 µs, more than most rows do to make: on 500,000 posts, the 132,136
+    (post, item) rows detect reads took 2.8 s as records and 0.3 s as bundles. A row with
+    a null column is left out, since it would shift that column's list against the
+    others. Read the rows back with `unbundle`."""
+    names = list(columns)
+    each_row = ", ".join(f"{expr} AS {name}" for name, expr in columns.items())
+    present = " AND ".join(f"{name} IS NOT NULL" for name in names)
+    collected = ", ".join(f"collect({name}) AS {name}" for name in names)
+    return (
+        # range(0, -1, n) is [0] for n > 1, hence the test for no nodes
+        f"{nodes} WITH collect({var}) AS bundle_nodes WHERE size(bundle_nodes) > 0 "
+        "UNWIND range(0, size(bundle_nodes) - 1, $bundle) AS bundle_at "
+        "CALL (bundle_nodes, bundle_at) { "
+        f"UNWIND bundle_nodes[bundle_at..bundle_at + $bundle] AS {var} {each} "
+        f"WITH {each_row} WHERE {present} RETURN {collected} }} "
+        f"RETURN {', '.join(names)}"
+    )
+
+
+def unbundle(records: Iterable[Any], names: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of a `bundled` read, as tuples in the order of `names`."""
+    names = list(names)
+    for record in records:
+        yield from zip(*(record[name] for name in names), strict=True)
+
+
 class Reader(Protocol):
     """What a pure read needs of a `Graph`: a bulk load passes a graph known to be empty."""
 

@@ -36,8 +36,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cibgraph.db import Graph
-from cibgraph.detect.actions import CHUNK, ItemActions
+from cibgraph.db import BUNDLE, Graph, bundled
+from cibgraph.detect.actions import ItemActions
 from cibgraph.model import label, rel_type
 
 KINDS = {"img": "image", "text": "text", "url": "url", "comment": "comment"}
@@ -133,8 +133,7 @@ def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) ->
             if rel == _CARRIES
             else f"(it:{_IT} {{key: row.k}})-[r:{rel}]->(p:{_P} {{id: row.p}})"
         )
-        every = arrow.replace(" {id: row.p}", "").replace(" {key: row.k}", "")
-        existing = _existing(graph, f"MATCH {every} RETURN p.id AS p, it.key AS k", code)
+        existing = _existing(graph, rel, code)
         stale = existing.join(wanted, ["post", "item"], join_type="left anti")
         new = wanted.join(existing, ["post", "item"], join_type="left anti")
         for _ in graph.write_batches(
@@ -151,29 +150,20 @@ def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) ->
     return len(items)
 
 
-def _existing(graph: Graph, cypher: str, code: dict[str, int]) -> pa.Table:
-    """The relationships in the graph as (post, item code) columns; every item is wanted
-    (the others were deleted with their relationships just before)."""
-    parts: list[pa.Table] = []
-    posts: list[str] = []
-    items: list[int] = []
-
-    def flush() -> None:
-        if posts:
-            parts.append(
-                pa.table(
-                    {"post": pa.array(posts, pa.string()), "item": pa.array(items, pa.int32())}
-                )
-            )
-            posts.clear()
-            items.clear()
-
-    for r in graph.stream(cypher):
-        posts.append(r["p"])
-        items.append(code[r["k"]])
-        if len(posts) >= CHUNK:
-            flush()
-    flush()
+def _existing(graph: Graph, rel: str, code: dict[str, int]) -> pa.Table:
+    """The `rel` relationships in the graph as (post, item code) columns; every item is
+    wanted (the others were deleted with their relationships just before)."""
+    arrow = f"(p:{_P})-[:{rel}]->(it)" if rel == _CARRIES else f"(it)-[:{rel}]->(p:{_P})"
+    cypher = bundled(f"MATCH (it:{_IT})", "it", f"MATCH {arrow}", {"p": "p.id", "k": "it.key"})
+    parts = [
+        pa.table(
+            {
+                "post": pa.array(r["p"], pa.string()),
+                "item": pa.array([code[k] for k in r["k"]], pa.int32()),
+            }
+        )
+        for r in graph.stream(cypher, {"bundle": BUNDLE})
+    ]
     if not parts:
         return pa.table({"post": pa.array([], pa.string()), "item": pa.array([], pa.int32())})
     return pa.concat_tables(parts)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from cibgraph.db import Graph
+from cibgraph.db import BUNDLE, Graph, bundled, unbundle
 from cibgraph.detect.actions import ActionBuilder, ItemActions
 from cibgraph.detect.budget import MemoryBudget
 from cibgraph.detect.communities import leiden_communities
@@ -208,13 +208,10 @@ class Captions:
         check: Callable[[str], None] | None = None,
     ) -> None:
         self.graph, self.ranges = graph, ranges
-        self.builder = ActionBuilder(
-            (
-                r["id"]
-                for r in graph.stream(f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN a.id AS id")
-            ),
-            check,
-        )
+        # one record: mention stubs make accounts many (83,272 on 500,000 posts)
+        read = f"MATCH (a:{A}) WHERE a.id IS NOT NULL RETURN collect(a.id) AS ids"
+        (ids,) = [r["ids"] for r in graph.stream(read)]
+        self.builder = ActionBuilder(ids, check)
         self.texts_read = 0
 
     def texts(self) -> Iterator[tuple[str, str]]:
@@ -291,17 +288,18 @@ def load_item_actions(
     # label: the model lets only posts carry media and links, and only accounts post or
     # act on posts, and a label with `posted_at IS NOT NULL` would let the planner, on
     # index statistics not yet resampled after a load, scan every post once per item.
+    # Each item's actions, grouped in its own subquery; many items to a record (`bundled`).
     grouped = (
         "RETURN collect(a.id) AS accs, collect({t}) AS ts, collect(p.id) AS ps }} "
-        "WITH {key} AS k, accs, ts, ps WHERE size(ps) >= 2 OR k IN $clustered "
-        "RETURN k, accs, ts, ps"
+        "WITH {var}, accs, ts, ps WHERE size(ps) >= 2 OR {key} IN $clustered"
     )
-    kinds: list[tuple[str, dict[str, Any], Callable[[str], str]]] = [
+    kinds: list[tuple[str, str, str, str, dict[str, Any], Callable[[str], str]]] = [
         (
-            f"MATCH (i:{IMG}) WHERE COUNT {{ (i)<-[:HAS_MEDIA]-() }} >= 2 "
-            "OR i.key IN $clustered "
+            f"MATCH (i:{IMG}) WHERE COUNT {{ (i)<-[:HAS_MEDIA]-() }} >= 2 OR i.key IN $clustered",
+            "i",
             "CALL (i) { MATCH (i)<-[:HAS_MEDIA]-(p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
-            + grouped.format(key="i.key", t=AT),
+            + grouped.format(var="i", key="i.key", t=AT),
+            "i.key",
             {"clustered": clustered_images},
             lambda k: image_item(image_cluster.get(k, k)),
         ),
@@ -309,9 +307,11 @@ def load_item_actions(
     links = rel_type("LINKS_TO")
     kinds.append(
         (
-            f"MATCH (u:{label('Url')}) WHERE COUNT {{ (u)<-[:{links}]-() }} >= 2 "
+            f"MATCH (u:{label('Url')}) WHERE COUNT {{ (u)<-[:{links}]-() }} >= 2",
+            "u",
             f"CALL (u) {{ MATCH (u)<-[:{links}]-(p)<-[:POSTED]-(a) WHERE p.posted_at IS NOT NULL "
-            + grouped.format(key="u.url", t=AT),
+            + grouped.format(var="u", key="u.url", t=AT),
+            "u.url",
             {"clustered": []},
             url_item,
         )
@@ -320,24 +320,32 @@ def load_item_actions(
         acted = f"{rel_type('COMMENTED')}|{rel_type('SHARED')}"
         kinds.append(
             (
-                f"MATCH (p:{P}) WHERE COUNT {{ (p)<-[:{acted}]-() }} >= 2 "
+                f"MATCH (p:{P}) WHERE COUNT {{ (p)<-[:{acted}]-() }} >= 2",
+                "p",
                 f"CALL (p) {{ MATCH (p)<-[c:{acted}]-(a) WHERE c.at IS NOT NULL "
-                + grouped.format(key="p.id", t="c.at.epochSeconds"),
+                + grouped.format(var="p", key="p.id", t="c.at.epochSeconds"),
+                "p.id",
                 {"clustered": []},
                 comment_item,
             )
         )
     previews: dict[str, str] = {}
-    for cypher, params, item_of in kinds:
+    columns = ("k", "accs", "ts", "ps")
+    for nodes, var, each, key, params, item_of in kinds:
         # A plan cached while the graph was small (say, before any image was loaded, and
         # less than `dbms.cypher.min_replan_interval` ago) can scan every post once per
         # image: 650 s instead of 0.5 s on 20,000 posts. Planning these few reads afresh
         # costs milliseconds.
-        for r in graph.stream(REPLAN + cypher, params):
-            item = item_of(r["k"])
-            builder.add(item, r["accs"], r["ts"], r["ps"])
+        cypher = REPLAN + bundled(
+            nodes, var, each, {"k": key, "accs": "accs", "ts": "ts", "ps": "ps"}
+        )
+        for k, accs, ts, ps in unbundle(
+            graph.stream(cypher, {**params, "bundle": BUNDLE}), columns
+        ):
+            item = item_of(k)
+            builder.add(item, accs, ts, ps)
             if item.startswith("url:"):
-                previews[item] = r["k"]
+                previews[item] = k
 
     def final(key: str) -> str:
         if key.startswith("text:"):

@@ -17,7 +17,7 @@ from typing import Any
 
 import neo4j
 
-from cibgraph.db import Graph
+from cibgraph.db import BUNDLE, Graph
 from cibgraph.detect.pipeline import load_item_actions
 from cibgraph.model import ensure_schema
 
@@ -75,7 +75,7 @@ def test_item_reads_do_not_reuse_a_plan_made_before_images_existed(graph: Graph)
     bounded = Bounded(graph, timeout=None)
     cols, _ = load_item_actions(bounded, {}, {})  # type: ignore[arg-type]
     assert cols.actions == 6000 - 2  # every image has two posts but 'k0' and 'k3000'
-    item_reads = [q for q in bounded.reads if "collect(" in q]
+    item_reads = [q for q in bounded.reads if "AS ps" in q]
     assert len(item_reads) == 4  # images, captions (one range), links, comments
     assert all(q.startswith("CYPHER replan=force ") for q in item_reads), item_reads
     subqueries = [q for q in item_reads if "CALL (" in q]
@@ -83,7 +83,7 @@ def test_item_reads_do_not_reuse_a_plan_made_before_images_existed(graph: Graph)
     with graph.driver.session(database=graph.database) as s:
         for q in subqueries:
             cypher = q.replace("CYPHER replan=force ", "CYPHER replan=force EXPLAIN ", 1)
-            plan = s.run(neo4j.Query(cypher), {"clustered": []}).consume().plan
+            plan = s.run(neo4j.Query(cypher), {"clustered": [], "bundle": BUNDLE}).consume().plan
             assert plan is not None
             per_item = under_apply(plan)
             assert per_item and any("Expand" in op for op in per_item), (q, per_item)
