@@ -86,6 +86,31 @@ def _table_batches(table: pa.Table, keys: list[str]) -> Iterator[list[dict[str, 
         yield [{"p": p, "k": keys[c]} for p, c in zip(posts, codes, strict=True)]
 
 
+def _item_batches(table: pa.Table, keys: list[str]) -> Iterator[list[dict[str, Any]]]:
+    """`table`'s (post, item) rows as one row per item with its posts (`k`, `ps`), about
+    `BATCH` posts to a batch; an item with more posts is split over batches."""
+    if table.num_rows == 0:
+        return
+    table = table.sort_by([("item", "ascending"), ("post", "ascending")])
+    codes = table.column("item").to_numpy()
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    ends = np.r_[starts[1:], len(codes)]
+    posts = table.column("post").to_pylist()
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        key = keys[int(codes[lo])]
+        for at in range(lo, hi, BATCH):
+            part = posts[at : min(hi, at + BATCH)]
+            batch.append({"k": key, "ps": part})
+            size += len(part)
+            if size >= BATCH:
+                yield batch
+                batch, size = [], 0
+    if batch:
+        yield batch
+
+
 def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) -> int:
     """Write every item at least two accounts acted on, with its posts; remove the rest.
 
@@ -141,10 +166,11 @@ def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) ->
         ):
             pass
         create = f"CREATE (p)-[:{rel}]->(it)" if rel == _CARRIES else f"CREATE (it)-[:{rel}]->(p)"
+        # one row per item with its posts: one item lookup, not one per relationship
         for _ in graph.write_batches(
-            f"UNWIND $rows AS row MATCH (p:{_P} {{id: row.p}}) MATCH (it:{_IT} {{key: row.k}}) "
-            + create,
-            _table_batches(new, keys),
+            f"UNWIND $rows AS row MATCH (it:{_IT} {{key: row.k}}) "
+            f"UNWIND row.ps AS post MATCH (p:{_P} {{id: post}}) " + create,
+            _item_batches(new, keys),
         ):
             pass
     return len(items)
