@@ -281,15 +281,25 @@ class Graph:
             yield from session.run(neo4j.Query(cypher, timeout=timeout), params or {})
 
     def stream_ahead(
-        self, reads: Iterable[tuple[str, dict[str, Any]]], *, timeout: float | None = None
+        self,
+        reads: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        timeout: float | None = None,
+        fetch_size: int | None = None,
     ) -> Iterator[neo4j.Record]:
         """The rows of several read-only queries, in order, with the next query already sent
         on a second session while the current one's rows are consumed. A read that groups
         (every caption range of detect) works through its posts before its first row, so
         sending it early lets the server do that while this process decodes the rows
-        before it. Errors as in `stream`."""
+        before it. `fetch_size` records are decoded at a time (the driver's default, 1000,
+        when None): 1 keeps one large record in memory, not a thousand. Errors as in
+        `stream`."""
         self._reach()
-        with _memory_errors(), self._read_session() as one, self._read_session() as two:
+        with (
+            _memory_errors(),
+            self._read_session(fetch_size) as one,
+            self._read_session(fetch_size) as two,
+        ):
             sessions = (one, two)
             current: neo4j.Result | None = None
             for n, (cypher, params) in enumerate(reads):
@@ -301,8 +311,14 @@ class Graph:
             if current is not None:
                 yield from current
 
-    def _read_session(self) -> neo4j.Session:
-        return self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS)
+    def _read_session(self, fetch_size: int | None = None) -> neo4j.Session:
+        if fetch_size is None:
+            return self.driver.session(
+                database=self.database, default_access_mode=neo4j.READ_ACCESS
+            )
+        return self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=fetch_size
+        )
 
     @contextmanager
     def session(self, read_only: bool = False) -> Iterator[neo4j.Session]:

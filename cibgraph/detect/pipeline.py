@@ -168,12 +168,6 @@ def edges_to_write(
 # ---------------------------------------------------------------- actions
 
 
-# A caption range comes back as one record, held whole here while its texts are joined:
-# smaller ranges than the server needs keep that small (2.5 million posts: 1,331 MB peak
-# in 16 ranges, 1,205 MB in 256, and no slower).
-CAPTION_POSTS_PER_READ = 40_000
-
-
 def caption_ranges(graph: Graph, per_read: int = POSTS_PER_READ) -> list[KeyRange]:
     """Caption-key ranges for reads that group posts by key (`key_ranges.py`), of about
     `per_read` posts each; the post count comes from the count store, so this costs
@@ -225,8 +219,10 @@ class Captions:
         # The posts come from the key's range index; each post's author is an expand from
         # it (only accounts post, so no label: see load_item_actions). Each range groups its
         # posts before its first row, so the next range is sent while this one is decoded.
-        # A range comes back as one row of lists: per record, Bolt and the driver cost more
-        # than the grouping (on 500,000 posts, 14.9 s as a row per key, 6.4 s as lists).
+        # Keys come back `BUNDLE` to a record, as lists: per record, Bolt and the driver
+        # cost more than the grouping (500,000 posts: 14.9 s as a record per key, 6.4 s as
+        # lists). Fetched one record at a time, so this process holds one bundle of a range,
+        # not the range (2.5 million posts: 1,331 MB peak as a record per range).
         reads = (
             (
                 REPLAN + f"MATCH (p:{P}) WHERE {r.where('p.text_key')} "
@@ -234,13 +230,17 @@ class Captions:
                 "WITH p.text_key AS k, min(p.text) AS text, collect(a.id) AS accs, "
                 f"collect(CASE WHEN a IS NOT NULL THEN {AT} END) AS ts, "
                 "collect(CASE WHEN a IS NOT NULL THEN p.id END) AS ps "
-                "RETURN collect(k) AS ks, collect(coalesce(text, '')) AS texts, "
-                "collect(CASE WHEN size(ps) >= 2 THEN [k, accs, ts, ps] END) AS acts",
-                r.params(),
+                "WITH collect(k) AS ks, collect(coalesce(text, '')) AS texts, "
+                "collect(CASE WHEN size(ps) >= 2 THEN [k, accs, ts, ps] END) AS acts "
+                # acts is no longer than ks, so its slices at the same offsets cover it
+                "UNWIND range(0, size(ks) - 1, $bundle) AS at "
+                "RETURN ks[at..at + $bundle] AS ks, texts[at..at + $bundle] AS texts, "
+                "acts[at..at + $bundle] AS acts",
+                {**r.params(), "bundle": BUNDLE},
             )
             for r in self.ranges
         )
-        for row in self.graph.stream_ahead(reads):
+        for row in self.graph.stream_ahead(reads, fetch_size=1):
             for k, accs, ts, ps in row["acts"]:
                 self.builder.add(text_item(k), accs, ts, ps)
             # A key's text is never empty (normalise.text_key), so '' stands for none.
@@ -534,7 +534,7 @@ def write_shared_items(
     t = step("near_duplicates", t)
 
     check = budget.check if budget is not None else None
-    captions = Captions(graph, caption_ranges(graph, CAPTION_POSTS_PER_READ), check)
+    captions = Captions(graph, caption_ranges(graph), check)
     text_cluster = text_clusters(captions.texts(), threshold=text_threshold, check=check)
     report.texts = captions.texts_read
     report.near_identical_texts = len(text_cluster)

@@ -13,12 +13,13 @@ from cibgraph.errors import ServerMemoryExceeded
 READ = "UNWIND range($lo, $hi) AS x RETURN x, $tag AS tag"
 
 
-def test_rows_of_every_read_in_order(neo4j_server: Any) -> None:
+@pytest.mark.parametrize("fetch_size", [None, 1, 7])
+def test_rows_of_every_read_in_order(neo4j_server: Any, fetch_size: int | None) -> None:
     g = Graph(neo4j_server)
     try:
         bounds = [(1, 2500), (2501, 2501), (2502, 2501), (2502, 7000), (7001, 7003)]
         reads = [(READ, {"lo": lo, "hi": hi, "tag": n}) for n, (lo, hi) in enumerate(bounds)]
-        rows = [(r["x"], r["tag"]) for r in g.stream_ahead(reads)]
+        rows = [(r["x"], r["tag"]) for r in g.stream_ahead(reads, fetch_size=fetch_size)]
         assert [x for x, _ in rows] == list(range(1, 7004))
         assert [t for _, t in rows] == sorted(t for _, t in rows)  # read by read
         assert list(g.stream_ahead([])) == []
