@@ -179,13 +179,14 @@ def caption_ranges(graph: Graph, per_read: int = POSTS_PER_READ) -> list[KeyRang
 def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
     """Each text item's caption: the text of its cluster's smallest key, which names it."""
     keys = sorted(item[len("text:") :] for item in items if item.startswith("text:"))
-    rows = graph.read(
+    # one record, not one per key (283,478 keys on 2.5 million posts)
+    (row,) = graph.read(
         f"UNWIND $keys AS k MATCH (p:{P} {{text_key: k}}) WHERE p.text IS NOT NULL "
-        "RETURN k, min(p.text) AS text",
+        "WITH k, min(p.text) AS text RETURN collect(k) AS ks, collect(text) AS texts",
         {"keys": keys},
         timeout=600,
     )
-    return {text_item(r["k"]): r["text"] for r in rows}
+    return {text_item(k): text for k, text in zip(row["ks"], row["texts"], strict=True)}
 
 
 # Prefix for reads whose cached plan, made on other statistics, can turn quadratic.

@@ -19,6 +19,7 @@ from cibgraph.detect.pipeline import (
     Captions,
     caption_ranges,
     load_item_actions,
+    text_previews,
     write_near_duplicates,
 )
 from cibgraph.detect.text_similarity import text_clusters
@@ -90,6 +91,18 @@ def test_columns_equal_the_per_row_reader(tactics: Graph, request: pytest.Fixtur
     assert list(cols) == sorted(ref)
     assert dict(cols.items()) == ref
     assert all(previews[k] == k[4:] for k in cols if k.startswith("url:"))
+    # a text item's preview is the smallest text of the key that names it
+    texts = text_previews(tactics, cols)
+    smallest = {
+        text_item(r["k"]): r["t"]
+        for r in tactics.read(
+            "MATCH (p:Post) WHERE p.text_key IS NOT NULL AND p.text IS NOT NULL "
+            "RETURN p.text_key AS k, min(p.text) AS t"
+        )
+    }
+    # (the planted graph's captions are keys without text)
+    assert texts == {k: smallest[k] for k in cols if k in smallest}
+    assert texts or "planted" in request.node.name
 
 
 def test_caption_reads_in_key_ranges_equal_one_read(tactics: Graph) -> None:
