@@ -179,7 +179,7 @@ def caption_ranges(graph: Graph, per_read: int = POSTS_PER_READ) -> list[KeyRang
 def text_previews(graph: Graph, items: Iterable[str]) -> dict[str, str]:
     """Each text item's caption: the text of its cluster's smallest key, which names it."""
     keys = sorted(item[len("text:") :] for item in items if item.startswith("text:"))
-    # one record, not one per key (283,478 keys on 2.5 million posts)
+    # one record, not one per key (137,330 text items on 2.5 million posts)
     (row,) = graph.read(
         f"UNWIND $keys AS k MATCH (p:{P} {{text_key: k}}) WHERE p.text IS NOT NULL "
         "WITH k, min(p.text) AS text RETURN collect(k) AS ks, collect(text) AS texts",
