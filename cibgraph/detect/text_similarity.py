@@ -319,6 +319,15 @@ _SEP = "\x1e"
 _TOKEN = re.compile(r"\w+|" + _SEP)
 
 
+def _fold(text: str) -> str:
+    """NFKC, then case folding (as `normalise_caption`); ASCII text needs only `lower`."""
+    if text.isascii():
+        return text.lower()
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    return text.casefold()
+
+
 class _Encoder:
     """Captions -> word ids as flat int64 arrays (one per chunk), the same words
     `normalise_caption` gives, for those with at least `min_words` words."""
@@ -358,16 +367,19 @@ class _Encoder:
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """(kept captions' positions in `chunk`, their word ids in order, each word's
         caption position): the words of `normalise_caption`, for many captions at once."""
-        joined = _SEP.join(t or "" for _, t in chunk)
-        if joined.count(_SEP) != len(chunk) - 1:  # a caption holds the separator itself
-            joined = _SEP.join((t or "").replace(_SEP, " ") for _, t in chunk)
-        norm = unicodedata.normalize("NFKC", joined).casefold()
+        texts = [t or "" for _, t in chunk]
+        if any(_SEP in t for t in texts):  # a caption holds the separator itself
+            texts = [t.replace(_SEP, " ") for t in texts]
+        # Folded per caption, not as one joined string, so the ASCII ones skip NFKC and full
+        # case folding: 0.33 s -> 0.09 s for 124,501 IRA-shaped captions (43 % not ASCII).
+        # The same text: the separator is a starter nothing composes with.
+        norm = _SEP.join([_fold(t) for t in texts])
         norm = _URL.sub(" ", norm)
         norm = _MENTION.sub(" ", norm)
         norm = _HASHTAG.sub(" ", norm)
         # no `_strip_symbols`: symbols are not word characters, so the words are the same
         tokens = pa.array(_TOKEN.findall(norm), pa.string()).dictionary_encode()
-        del joined, norm
+        del texts, norm
         local = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         to_global = np.fromiter(
             (self._word_id(w) for w in tokens.dictionary.to_pylist()), dtype=np.int64
