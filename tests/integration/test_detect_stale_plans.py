@@ -17,7 +17,7 @@ from typing import Any
 
 import neo4j
 
-from cibgraph.db import BUNDLE, Graph
+from cibgraph.db import Graph
 from cibgraph.detect.pipeline import load_item_actions
 from cibgraph.model import ensure_schema
 
@@ -29,15 +29,15 @@ class Bounded:
         self.graph = graph
         self.timeout = timeout
 
-        self.reads: list[str] = []
+        self.reads: list[tuple[str, dict[str, Any]]] = []
 
     def stream(self, cypher: str, params: dict[str, Any] | None = None, **_: Any) -> Iterator[Any]:
-        self.reads.append(cypher)
+        self.reads.append((cypher, params or {}))
         return self.graph.stream(cypher, params, timeout=self.timeout)
 
     def stream_ahead(self, reads: Iterable[tuple[str, dict[str, Any]]], **_: Any) -> Iterator[Any]:
         reads = list(reads)
-        self.reads += [cypher for cypher, _ in reads]
+        self.reads += reads
         return self.graph.stream_ahead(reads, timeout=self.timeout)
 
 
@@ -75,15 +75,16 @@ def test_item_reads_do_not_reuse_a_plan_made_before_images_existed(graph: Graph)
     bounded = Bounded(graph, timeout=None)
     cols, _ = load_item_actions(bounded, {}, {})  # type: ignore[arg-type]
     assert cols.actions == 6000 - 2  # every image has two posts but 'k0' and 'k3000'
-    item_reads = [q for q in bounded.reads if "AS ps" in q]
+    item_reads = [(q, p) for q, p in bounded.reads if "AS ps" in q]
     assert len(item_reads) == 4  # images, captions (one range), links, comments
-    assert all(q.startswith("CYPHER replan=force ") for q in item_reads), item_reads
-    subqueries = [q for q in item_reads if "CALL (" in q]
-    assert len(subqueries) == 3  # images, links, comments
+    assert all(q.startswith("CYPHER replan=force ") for q, _ in item_reads), item_reads
+    # every one expands from its item (a caption key's posts) in a subquery
+    subqueries = [(q, p) for q, p in item_reads if "CALL (" in q]
+    assert len(subqueries) == 4
     with graph.driver.session(database=graph.database) as s:
-        for q in subqueries:
+        for q, params in subqueries:
             cypher = q.replace("CYPHER replan=force ", "CYPHER replan=force EXPLAIN ", 1)
-            plan = s.run(neo4j.Query(cypher), {"clustered": [], "bundle": BUNDLE}).consume().plan
+            plan = s.run(neo4j.Query(cypher), params).consume().plan
             assert plan is not None
             per_item = under_apply(plan)
             assert per_item and any("Expand" in op for op in per_item), (q, per_item)
