@@ -341,6 +341,8 @@ class _Encoder:
         self.shingles: list[npt.NDArray[np.int64]] = []  # per chunk, flat (see `add`)
         self.sizes: list[npt.NDArray[np.int64]] = []  # per chunk, shingles per caption
         self.num_of: list[npt.NDArray[np.int64]] = []
+        # a chunk of one caption holds no separator, and `words` looks its id up
+        self._word_id(_SEP)
 
     def add(self, chunk: list[tuple[str, str]]) -> None:
         """Each caption of `chunk` with `min_words` or more words: its key, its set of

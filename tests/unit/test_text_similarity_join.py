@@ -11,6 +11,7 @@ import pytest
 
 from cibgraph.detect.near_duplicates import UnionFind
 from cibgraph.detect.text_similarity import (
+    CHUNK,
     MIN_FUZZY_WORDS,
     _is_emoji_or_symbol,
     jaccard,
@@ -92,6 +93,16 @@ def test_join_finds_every_similar_pair(seed: int, threshold: float) -> None:
     want = _brute_force(texts, threshold)
     assert len(set(want.values())) > 60  # many separate clusters, most of them pairs
     assert text_clusters(texts, threshold=threshold) == want
+
+
+def test_a_chunk_of_one_caption_is_joined() -> None:
+    """A chunk of one caption holds no separator between captions: alone, or the last of
+    `CHUNK + 1` captions (it once raised KeyError)."""
+    words = "one two three four five six seven".split()
+    assert text_clusters([("a", " ".join(words))]) == {}
+    texts = [(f"k{n:06d}", f"{' '.join(words)} w{n} v{n}") for n in range(CHUNK)]
+    texts.append(("zzz", f"{' '.join(words)} w0 v0 extra"))  # the last chunk, near k000000
+    assert text_clusters(texts) == {"zzz": "k000000"}
 
 
 def test_threshold_is_checked() -> None:
