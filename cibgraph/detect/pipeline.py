@@ -79,7 +79,7 @@ class DetectionReport:
     groups: int = 0
     grouped_accounts: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-    peak_rss_mb: float = 0.0  # the largest resident size seen between steps and chunks
+    peak_rss_mb: float = 0.0  # the run's largest resident size (`MemoryBudget.peak_rss`)
     options: dict[str, Any] = field(default_factory=dict)
 
 
@@ -725,7 +725,7 @@ def run_detection(
     report.groups = len(groups)
     report.grouped_accounts = sum(g["size"] for g in groups)
     step("groups", t)
-    report.peak_rss_mb = round(budget.peak / 2**20, 1)
+    report.peak_rss_mb = round(budget.peak_rss() / 2**20, 1)
     return report
 
 

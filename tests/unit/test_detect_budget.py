@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cibgraph.detect.budget import MIB, MemoryBudget, MemoryBudgetExceeded
+from cibgraph.detect.budget import MIB, MemoryBudget, MemoryBudgetExceeded, _max_rss
 
 
 def test_over_budget_names_step_and_figures() -> None:
@@ -40,3 +40,19 @@ def test_the_caption_join_checks_the_budget_after_reading_too() -> None:
     assert len(calls) >= 4 and set(calls) == {"near_identical_texts"}
     with pytest.raises(MemoryBudgetExceeded, match="during near_identical_texts"):
         text_clusters(texts, check=MemoryBudget(1).check)
+
+
+def test_the_peak_counts_what_was_held_between_checks() -> None:
+    """Memory taken and given back between two checks is in the run's peak (the kernel's
+    figure) once the run set a new high, and only then."""
+    b = MemoryBudget()
+    b.check("before")
+    # past this process's earlier high, whatever the tests before this one held
+    size = max(64 * MIB, _max_rss() - b.peak + 64 * MIB)
+    held = b"\x01" * size  # written, so resident
+    del held
+    b.check("after")
+    assert b.peak + size // 2 < b.peak_rss()
+    later = MemoryBudget()  # this process's high is older than the run
+    later.check("small")
+    assert later.peak_rss() == later.peak
