@@ -11,8 +11,11 @@ idempotent, so a rerun with more memory completes the graph).
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import resource
 import sys
+from collections.abc import Callable
 
 import psutil
 
@@ -28,6 +31,32 @@ class MemoryBudgetExceeded(RuntimeError):
             "CIBGRAPH_DETECT_MEMORY_MB) on a machine with more memory, or find the co-action "
             "pairs on a cluster with --engine spark."
         )
+
+
+def _trimmer() -> Callable[[], object] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # a libc without malloc_trim (musl)
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    return lambda: trim(0)
+
+
+_TRIM = _trimmer()
+
+
+def release_memory() -> None:
+    """Give memory freed by a finished step back to the system (glibc's malloc_trim).
+
+    glibc raises its mmap threshold each time a large block is freed, so later arrays come
+    from the heap, and freed heap is kept for reuse rather than returned. After the caption
+    join this process kept some 400 MB it no longer used, and the steps after it peaked on
+    top of them. A trim costs about a millisecond; a fixed mmap threshold (which returns
+    memory too) makes every large array fault in fresh pages: the join took 49 s, not 35."""
+    if _TRIM is not None:
+        _TRIM()
 
 
 class MemoryBudget:

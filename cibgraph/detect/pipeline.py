@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from cibgraph.db import BUNDLE, Graph, bundled, unbundle
 from cibgraph.detect.actions import ActionBuilder, ItemActions
-from cibgraph.detect.budget import MemoryBudget
+from cibgraph.detect.budget import MemoryBudget, release_memory
 from cibgraph.detect.communities import leiden_communities
 from cibgraph.detect.coordination import (
     SCALES,
@@ -606,6 +606,7 @@ def run_detection(
     budget = MemoryBudget(memory_budget_mb)
 
     def step(name: str, t0: float) -> float:
+        release_memory()
         budget.check(name)
         now = time.perf_counter()
         report.seconds[name] = round(now - t0, 3)
