@@ -36,7 +36,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cibgraph.db import BUNDLE, Graph, bundled
+from cibgraph.db import BUNDLE, Graph, bundled, unbundle
 from cibgraph.detect.actions import ItemActions
 from cibgraph.model import label, rel_type
 
@@ -137,11 +137,20 @@ def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) ->
         f"MATCH (it:{_IT}) WHERE NOT it.key IN $keys DETACH DELETE it",
         {"keys": keys},
     )
+    # a rerun rewrites only the items that changed (2.5 million posts: 283,478 items,
+    # 3.2 s to write them all again)
+    held = _held(graph)
+    changed = [
+        row
+        for row in items
+        if held.get(row["key"]) != (row["kind"], row["sharers"], row["actions"], row["preview"])
+    ]
+    del held
     for _ in graph.write_batches(
         f"UNWIND $rows AS row MERGE (it:{_IT} {{key: row.key}}) "
         "SET it.kind = row.kind, it.sharers = row.sharers, it.actions = row.actions, "
         "it.preview = row.preview",
-        _batches(items),
+        _batches(changed),
     ):
         pass
     is_comment = np.array([k.startswith("comment:") for k in keys], dtype=bool)
@@ -174,6 +183,26 @@ def write_items(graph: Graph, by_item: ItemActions, previews: dict[str, str]) ->
         ):
             pass
     return len(items)
+
+
+def _held(graph: Graph) -> dict[str, tuple[Any, ...]]:
+    """Each item node's (kind, sharers, actions, preview) as written. A bundled read drops
+    rows with a null, so absent properties are read as values no item is written with."""
+    cypher = bundled(
+        f"MATCH (it:{_IT})",
+        "it",
+        "",
+        {
+            "k": "it.key",
+            "kind": "coalesce(it.kind, '')",
+            "s": "coalesce(it.sharers, -1)",
+            "a": "coalesce(it.actions, -1)",
+            "pv": "coalesce(it.preview, '')",
+        },
+    )
+    rows = unbundle(graph.stream(cypher, {"bundle": BUNDLE}), ("k", "kind", "s", "a", "pv"))
+    # a preview is never '' (an empty one is written as null)
+    return {k: (kind, s, a, pv or None) for k, kind, s, a, pv in rows}
 
 
 def _existing(graph: Graph, rel: str, code: dict[str, int]) -> pa.Table:
