@@ -54,7 +54,8 @@ def release_memory() -> None:
     from the heap, and freed heap is kept for reuse rather than returned. After the caption
     join this process kept some 400 MB it no longer used, and the steps after it peaked on
     top of them. A trim costs about a millisecond; a fixed mmap threshold (which returns
-    memory too) makes every large array fault in fresh pages: the join took 49 s, not 35."""
+    memory too) makes every large array fault in fresh pages: the join took 49 s against
+    35 s, one run each."""
     if _TRIM is not None:
         _TRIM()
 
