@@ -312,12 +312,10 @@ class Graph:
                 yield from current
 
     def _read_session(self, fetch_size: int | None = None) -> neo4j.Session:
-        if fetch_size is None:
-            return self.driver.session(
-                database=self.database, default_access_mode=neo4j.READ_ACCESS
-            )
+        # no fetch_size at all for the driver's default (it has no None for it)
+        sized: dict[str, Any] = {} if fetch_size is None else {"fetch_size": fetch_size}
         return self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS, fetch_size=fetch_size
+            database=self.database, default_access_mode=neo4j.READ_ACCESS, **sized
         )
 
     @contextmanager
