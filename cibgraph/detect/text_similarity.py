@@ -316,7 +316,12 @@ CHUNK = 20_000
 # A whitespace character (so no pattern reads across it) that NFKC and case folding leave
 # alone and compose with nothing: captions joined by it normalise as they do apart.
 _SEP = "\x1e"
-_TOKEN = re.compile(r"\w+|" + _SEP)
+# The words left once mentions and hashtags are gone, in one scan instead of two `sub`s and
+# a `findall` (0.59 s of 2.7 s per 260,000 IRA-shaped captions): a mention or a hashtag
+# matches with an empty group, a word or the separator in group 1. A hashtag right after
+# a mention counts as one because, removed in turn, the mention leaves a space before it.
+# URLs stay a pass of their own: one can start inside a word.
+_TOKEN = re.compile(r"@(?<![\w@]@)\w+(?:#\w+)?|#(?<![\w#]#)\w+|(\w+|" + _SEP + ")")
 
 
 def _fold(text: str) -> str:
@@ -356,13 +361,10 @@ class _Encoder:
         # a pair starts at every word but the last of its caption
         at = np.flatnonzero(owner[1:] == owner[:-1])
         row = np.searchsorted(kept_at, owner[at])
-        pairs = (ids[at] << 32) | ids[at + 1]
-        order = np.lexsort((pairs, row))
-        row, pairs = row[order], pairs[order]
-        new = np.ones(len(pairs), dtype=bool)
-        new[1:] = (pairs[1:] != pairs[:-1]) | (row[1:] != row[:-1])
-        self.shingles.append(pairs[new])
-        self.sizes.append(np.bincount(row[new], minlength=len(kept_at)).astype(np.int64))
+        bits = max(1, (len(self.vocab) - 1).bit_length())
+        pairs, sizes = _pair_sets(row, ids[at], ids[at + 1], len(kept_at), bits)
+        self.shingles.append(pairs)
+        self.sizes.append(sizes)
 
     def words(
         self, chunk: list[tuple[str, str]]
@@ -377,16 +379,17 @@ class _Encoder:
         # The same text: the separator is a starter nothing composes with.
         norm = _SEP.join([_fold(t) for t in texts])
         norm = _URL.sub(" ", norm)
-        norm = _MENTION.sub(" ", norm)
-        norm = _HASHTAG.sub(" ", norm)
         # no `_strip_symbols`: symbols are not word characters, so the words are the same
         tokens = pa.array(_TOKEN.findall(norm), pa.string()).dictionary_encode()
         del texts, norm
         local = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        # "" (a mention or hashtag) gets -1, kept off the vocabulary
         to_global = np.fromiter(
-            (self._word_id(w) for w in tokens.dictionary.to_pylist()), dtype=np.int64
+            (self._word_id(w) if w else -1 for w in tokens.dictionary.to_pylist()),
+            dtype=np.int64,
         )
         ids = to_global[local]
+        ids = ids[ids >= 0]
         sep = ids == self.vocab[_SEP]
         # caption number of every token; the separators themselves are dropped
         owner = np.cumsum(sep)[~sep]
@@ -423,6 +426,31 @@ class _Encoder:
             for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
                 out[row[lo]] = self.numbers.setdefault(words[lo:hi].tobytes(), len(self.numbers))
         return out
+
+
+def _pair_sets(
+    row: npt.NDArray[np.int64],
+    first: npt.NDArray[np.int64],
+    second: npt.NDArray[np.int64],
+    rows: int,
+    bits: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Each caption's distinct word pairs, (first << 32) | second, sorted by caption then
+    pair, in one flat array, and how many each of the `rows` captions has. `row` is
+    ascending; word ids are below 2**bits."""
+    if 2 * bits + max(1, rows.bit_length()) <= 63:
+        # (caption, word, word) in one int64: one sort, 15 times faster than `lexsort`
+        # on two columns (0.03 s against 0.43 s per 260,000 captions)
+        mask = (1 << bits) - 1
+        key = distinct((row << (2 * bits)) | (first << bits) | second)
+        pairs = (((key >> bits) & mask) << 32) | (key & mask)
+        return pairs, np.bincount(key >> (2 * bits), minlength=rows).astype(np.int64)
+    pairs = (first << 32) | second
+    order = np.lexsort((pairs, row))
+    row, pairs = row[order], pairs[order]
+    new = np.ones(len(pairs), dtype=bool)
+    new[1:] = (pairs[1:] != pairs[:-1]) | (row[1:] != row[:-1])
+    return pairs[new], np.bincount(row[new], minlength=rows).astype(np.int64)
 
 
 def _shared(

@@ -7,6 +7,7 @@ import random
 import re
 import unicodedata
 
+import numpy as np
 import pytest
 
 from cibgraph.detect.near_duplicates import UnionFind
@@ -184,6 +185,33 @@ def test_faster_patterns_equal_the_reference() -> None:
         assert ts._HASHTAG.findall(norm) == _REF_HASHTAG.findall(norm)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@ab#cd ef",
+        "@ab#cd#ef gh",
+        "@ab##cd ef",
+        "@ab# cd",
+        "x@ab#cd",
+        "#ab@cd ef",
+        "#ab#cd ef",
+        "@ab@cd#ef gh",
+        "@abhttp://x.y/#cd ef",
+        "ab#cd@ef",
+        "@_#_ _",
+    ],
+)
+def test_one_scan_drops_what_the_mention_and_hashtag_passes_drop(text: str) -> None:
+    """The encoder finds words in one scan; where a mention runs into a hashtag, the
+    passes one after the other leave a space between them, and the scan must agree."""
+    from cibgraph.detect import text_similarity as ts
+
+    enc = ts._Encoder(0)
+    _, ids, _ = enc.words([("k", text)])
+    word_of = {i: w for w, i in enc.vocab.items()}
+    assert tuple(word_of[i] for i in ids.tolist()) == normalise_caption(text).words
+
+
 @pytest.mark.parametrize("min_words", [0, 3, MIN_FUZZY_WORDS])
 def test_chunked_encoder_gives_the_words_of_normalise_caption(min_words: int) -> None:
     """Captions are normalised many at a time, joined by a separator; each must come out
@@ -263,3 +291,23 @@ def test_shared_keeps_exactly_the_pairs_another_caption_holds(
     assert [int(counts[i]) for i in range(len(counts))] == [
         sum(i in x for x in ids) for i in range(len(counts))
     ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_word_pairs_one_sort_equals_two_column_sort(seed: int) -> None:
+    """Word pairs are sorted as one packed key when the ids fit; the packed and the
+    two-column sort must give each caption the same distinct pairs, in the same order."""
+    from cibgraph.detect import text_similarity as ts
+
+    rng = np.random.default_rng(seed)
+    rows = 50
+    row = np.sort(rng.integers(0, rows - 5, 2000))  # the last captions have no pairs
+    first, second = rng.integers(0, 40, 2000), rng.integers(0, 40, 2000)
+    packed, packed_sizes = ts._pair_sets(row, first, second, rows, bits=6)
+    two, two_sizes = ts._pair_sets(row, first, second, rows, bits=32)  # too wide to pack
+    want: list[list[int]] = [[] for _ in range(rows)]
+    for r, a, b in zip(row.tolist(), first.tolist(), second.tolist(), strict=True):
+        want[r].append((a << 32) | b)
+    flat = [p for ps in want for p in sorted(set(ps))]
+    assert packed.tolist() == two.tolist() == flat
+    assert packed_sizes.tolist() == two_sizes.tolist() == [len(set(ps)) for ps in want]
