@@ -24,9 +24,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -35,13 +36,9 @@ import numpy.typing as npt
 from cibgraph.db import BUNDLE, Graph, bundled, unbundle
 from cibgraph.detect.actions import ActionBuilder, ItemActions
 from cibgraph.detect.budget import MemoryBudget, release_memory
+from cibgraph.detect.co_action_columns import PairTable, co_action_columns
 from cibgraph.detect.communities import leiden_communities
-from cibgraph.detect.coordination import (
-    SCALES,
-    PairEvidence,
-    co_actions,
-    scale_evidence,
-)
+from cibgraph.detect.coordination import SCALES, Pair, PairEvidence, scale_evidence
 from cibgraph.detect.items import (
     comment_item,
     image_item,
@@ -52,7 +49,7 @@ from cibgraph.detect.items import (
 )
 from cibgraph.detect.key_ranges import POSTS_PER_READ, WHOLE, KeyRange, key_ranges
 from cibgraph.detect.near_duplicates import cluster_roots, hamming, near_duplicate_arrays
-from cibgraph.detect.scoring import AccountInfo, EdgeScore, score_edge, score_group
+from cibgraph.detect.scoring import AccountInfo, EdgeScore, Totals, score_edge, score_group
 from cibgraph.detect.text_similarity import THRESHOLD, text_clusters
 from cibgraph.model import ensure_schema, label, rel_type
 from cibgraph.verdicts import carry_verdicts
@@ -626,6 +623,9 @@ def run_detection(
     )
     t = time.perf_counter()
 
+    # Each candidate pair: its totals per scale, and its whole evidence at a scale.
+    Candidate = tuple[Pair, Mapping[int, Totals], Callable[[int], PairEvidence]]
+    candidates: list[Candidate] = []
     if engine == "spark":
         from cibgraph.detect.spark_engine import spark_co_actions
 
@@ -637,31 +637,33 @@ def run_detection(
             min_shared=min_shared,
             master=spark_master,
         )
+        for pair, cas in sorted(pairs.items()):
+            by_scale = {s: scale_evidence(cas, sharers, s) for s in use_scales}
+            if max(ev.shared for ev in by_scale.values()) >= min_shared:
+                candidates.append((pair, by_scale, by_scale.__getitem__))
+        del pairs
     else:
-        pairs, sharers = co_actions(
+        cols = co_action_columns(
             by_item,
             max(use_scales),
             max_sharers=max_sharers,
             scales=use_scales,
             check=budget.check,
         )
-    per_pair: dict[tuple[str, str], dict[int, PairEvidence]] = {}
-    for pair, cas in pairs.items():
-        if len(cas) < min_shared:
-            continue  # most pairs met once, on a meme: no scale can give them enough
-        per_scale = {s: scale_evidence(cas, sharers, s) for s in use_scales}
-        if max(ev.shared for ev in per_scale.values()) >= min_shared:
-            per_pair[pair] = per_scale
-    del pairs
-    report.candidate_pairs = len(per_pair)
+        sharers = dict(zip(by_item.item_keys, by_item.sharers().tolist(), strict=True))
+        table = PairTable(cols, by_item, use_scales, min_shared)
+        del cols
+        for n, pair in enumerate(table.pairs):
+            candidates.append((pair, table.totals(n), partial(table.evidence, n)))
+    report.candidate_pairs = len(candidates)
     t = step("co_posting", t)
 
-    accounts = load_accounts(graph, {x for k in per_pair for x in k})
+    accounts = load_accounts(graph, {x for pair, _, _ in candidates for x in pair})
     items_of = by_item.items_of(accounts)
     none = np.zeros(0, dtype=np.int64)
     edges = []
     best: dict[tuple[str, str], PairEvidence] = {}
-    for (a, b), per_scale in sorted(per_pair.items()):
+    for (a, b), per_scale, evidence in candidates:
         if a not in accounts or b not in accounts:
             continue
         e = score_edge(
@@ -671,11 +673,13 @@ def run_detection(
             ever=len(
                 np.intersect1d(items_of.get(a, none), items_of.get(b, none), assume_unique=True)
             ),
+            evidence=evidence,
             min_edge_weight=min_edge_weight,
         )
         if e.weight >= min_edge_weight and e.shared >= min_shared:
             edges.append(e)
-            best[(a, b)] = per_scale[e.scale]
+            best[(a, b)] = evidence(e.scale)
+    del candidates
     report.coordination_edges = len(edges)
     _write_edges(graph, edges)
     t = step("coordination_graph", t)

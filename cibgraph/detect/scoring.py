@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from cibgraph.detect.coordination import PairEvidence
 
@@ -48,7 +49,17 @@ class EdgeScore:
     lead_b: float = 0.0
 
 
-def best_scale(per_scale: dict[int, PairEvidence], ever: int) -> tuple[int, dict[int, float]]:
+class Totals(Protocol):
+    """A pair's evidence at one scale in sum: a `PairEvidence`, or only its figures."""
+
+    @property
+    def weight(self) -> float: ...
+
+    @property
+    def shared(self) -> int: ...
+
+
+def best_scale(per_scale: Mapping[int, Totals], ever: int) -> tuple[int, dict[int, float]]:
     """Each scale's co-posting weight (rarity x timing x synchrony), and the scale that holds
     the link: the narrowest whose weight is within `SCALE_SLACK` of the best. A wider scale
     always contains a narrower one's co-actions (with a gentler timing factor), so the
@@ -82,17 +93,26 @@ def name_similarity(a: str, b: str) -> float:
 def score_edge(
     a: AccountInfo,
     b: AccountInfo,
-    per_scale: dict[int, PairEvidence],
+    per_scale: Mapping[int, Totals],
     *,
     ever: int = 0,
+    evidence: Callable[[int], PairEvidence] | None = None,
     min_edge_weight: float = 1.0,
     min_similarity: float = 0.7,
     max_photo_users: int = 50,
 ) -> EdgeScore:
     """A pair's weight: its co-posting at its best time scale plus corroborating signals.
-    `ever`: how many items both accounts ever posted (the synchrony denominator)."""
+    `ever`: how many items both accounts ever posted (the synchrony denominator).
+    `per_scale` may hold only each scale's totals, with `evidence(scale)` giving the whole
+    evidence at the scale chosen (by default `per_scale[scale]`, a `PairEvidence`)."""
     scale, weights = best_scale(per_scale, ever)
-    ev = per_scale[scale]
+    if evidence is not None:
+        ev = evidence(scale)
+    else:
+        chosen = per_scale[scale]
+        if not isinstance(chosen, PairEvidence):
+            raise TypeError("per_scale holds totals only: pass evidence")
+        ev = chosen
     parts = {"co_posting": weights[scale]}
     signals = ["co_posting"]
     sim = name_similarity(a.handle_norm, b.handle_norm)
