@@ -65,6 +65,32 @@ def release_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
+# Processes a step starts to work beside this one (the caption encoder's): their memory is
+# the run's too, so every budget counts it while they live.
+_HELPERS: dict[int, psutil.Process] = {}
+
+
+def helper_started(pid: int) -> None:
+    try:
+        _HELPERS[pid] = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        pass
+
+
+def helper_stopped(pid: int) -> None:
+    _HELPERS.pop(pid, None)
+
+
+def _helpers_rss() -> int:
+    total = 0
+    for pid, proc in list(_HELPERS.items()):
+        try:
+            total += int(proc.memory_info().rss)
+        except psutil.NoSuchProcess:
+            _HELPERS.pop(pid, None)
+    return total
+
+
 class MemoryBudget:
     """`budget_mb=None`: 90 % of the memory the machine has available when the run starts."""
 
@@ -88,7 +114,8 @@ class MemoryBudget:
         return max(self.peak, top) if top > self._max_before else self.peak
 
     def rss(self) -> int:
-        return int(self._proc.memory_info().rss)
+        """This process's resident size, and that of the helpers it has running."""
+        return int(self._proc.memory_info().rss) + (_helpers_rss() if _HELPERS else 0)
 
     def check(self, step: str) -> None:
         rss = self.rss()

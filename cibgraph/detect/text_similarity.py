@@ -36,6 +36,8 @@ Pure functions; no database.
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import re
 import sys
 import unicodedata
@@ -47,6 +49,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from cibgraph.detect.arrays import distinct, firsts, ranges
+from cibgraph.detect.budget import helper_started, helper_stopped
 
 THRESHOLD = 0.5
 SHINGLE_WORDS = 2
@@ -124,6 +127,7 @@ def text_clusters(
     threshold: float = THRESHOLD,
     min_words: int = MIN_FUZZY_WORDS,
     check: Callable[[str], None] | None = None,
+    processes: bool = True,
 ) -> dict[str, str]:
     """`(text_key, text)` pairs (distinct keys, any order; a stream is fine) ->
     {text_key: the smallest text_key of its cluster}.
@@ -136,6 +140,8 @@ def text_clusters(
     `check` (a memory budget's) is called between chunks of every phase: the join's peak
     comes after the last caption is read, when its shared word pairs are counted and
     grouped, so that is where a run past its budget must stop.
+    With `processes`, past `PROCESS_AFTER` chunks the captions are cut into words in a
+    process of its own (`_EncoderProcess`) while this one reads on; the result is the same.
     """
     if not 0 < threshold <= 1:
         raise ValueError(f"threshold must be in (0, 1] (got {threshold})")
@@ -144,23 +150,27 @@ def text_clusters(
         if check is not None:
             check("near_identical_texts")
 
-    enc = _Encoder(min_words)
-    chunk: list[tuple[str, str]] = []
-    for key, text in texts:
-        chunk.append((key, text))
-        if len(chunk) == CHUNK:
-            enc.add(chunk)
-            chunk = []
-            checked()
-    enc.add(chunk)
-    keys = pa.chunked_array(enc.keys, pa.string())
-    sizes = np.concatenate([np.zeros(0, np.int64), *enc.sizes])
-    num_of = np.concatenate([np.zeros(0, np.int64), *enc.num_of])
+    encoded = _Encoded(min_words, processes)
+    try:
+        chunk: list[tuple[str, str]] = []
+        for key, text in texts:
+            chunk.append((key, text))
+            if len(chunk) == CHUNK:
+                encoded.add(chunk)
+                chunk = []
+                checked()
+        encoded.add(chunk)
+        encoded.finish()
+    finally:
+        encoded.close()
+    keys = pa.chunked_array(encoded.keys, pa.string())
+    sizes = np.concatenate([np.zeros(0, np.int64), *encoded.sizes])
+    num_of = np.concatenate([np.zeros(0, np.int64), *encoded.num_of])
     if len(keys) < 2:
         return {}
     checked()
-    flat, offsets, counts = _shared(enc.shingles, enc.sizes, checked)
-    del enc
+    flat, offsets, counts = _shared(encoded.shingles, encoded.sizes, checked)
+    del encoded
     checked()
     parent = np.arange(len(keys), dtype=np.int64)
     groups = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold, checked)
@@ -335,6 +345,146 @@ def _fold(text: str) -> str:
     return text.casefold()
 
 
+# One chunk encoded: kept captions' positions, their word pairs (flat), pairs per caption,
+# and the id of the numbers each cites.
+Encoded = tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]
+# Chunks encoded here before the rest go to a process of their own: a small input is not
+# worth the process's start (about half a second, numpy and Arrow imported afresh).
+PROCESS_AFTER = 8
+IN_FLIGHT = 2
+
+
+class _Encoded:
+    """The encoded chunks, in order, and where they are encoded: here, or, once
+    `PROCESS_AFTER` chunks have come and `processes` allows, in an `_EncoderProcess`
+    handed this encoder's state (its vocabulary), so ids go on as they would here.
+
+    Cutting captions into words is Python holding the lock (regular expressions, string
+    objects), about 15 s of 2.2 million IRA-shaped captions, while this process also
+    decodes what Neo4j sends; on two cores each gets one. The encoder's process keeps
+    only its vocabulary, and is gone before the join's peak."""
+
+    def __init__(self, min_words: int, processes: bool) -> None:
+        self.encoder = _Encoder(min_words)
+        self.processes = processes
+        self.worker: _EncoderProcess | None = None
+        self.pending: list[list[str]] = []  # keys of chunks sent, not yet back
+        self.chunks = 0
+        self.keys: list[pa.Array] = []
+        self.shingles: list[npt.NDArray[np.int64]] = []  # per chunk, flat
+        self.sizes: list[npt.NDArray[np.int64]] = []  # per chunk, shingles per caption
+        self.num_of: list[npt.NDArray[np.int64]] = []
+
+    def add(self, chunk: list[tuple[str, str]]) -> None:
+        if not chunk:
+            return
+        self.chunks += 1
+        texts = [t for _, t in chunk]
+        if self.worker is None and self.processes and self.chunks > PROCESS_AFTER:
+            self.worker = _EncoderProcess(self.encoder)
+        if self.worker is None:
+            self._store([k for k, _ in chunk], self.encoder.encode(texts))
+            return
+        self.worker.send(texts)
+        self.pending.append([k for k, _ in chunk])
+        # at most IN_FLIGHT chunks sent and not back: a reader faster than the encoder
+        # would otherwise queue every caption's text in this process
+        while self.pending and (got := self.worker.take(len(self.pending) > IN_FLIGHT)):
+            self._store(self.pending.pop(0), got)
+
+    def finish(self) -> None:
+        while self.worker is not None and self.pending:
+            got = self.worker.take(block=True)
+            assert got is not None
+            self._store(self.pending.pop(0), got)
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+
+    def _store(self, keys: list[str], encoded: Encoded) -> None:
+        kept_at, pairs, sizes, num_of = encoded
+        self.keys.append(pa.array([keys[i] for i in kept_at.tolist()], pa.string()))
+        self.shingles.append(pairs)
+        self.sizes.append(sizes)
+        self.num_of.append(num_of)
+
+
+class _EncoderProcess:
+    """`_Encoder.encode` in a process of its own, chunks in the order sent. Queues, not a
+    bare pipe: their feeder threads send without blocking, so neither side can wait on the
+    other while both write."""
+
+    def __init__(self, encoder: _Encoder) -> None:
+        # spawn, not fork: this process holds a database driver and its sockets
+        ctx = multiprocessing.get_context("spawn")
+        self._inbox: multiprocessing.Queue[list[str] | None] = ctx.Queue()
+        self._outbox: multiprocessing.Queue[Encoded | BaseException] = ctx.Queue()
+        self._proc = ctx.Process(
+            target=_encode_loop,
+            args=(encoder, self._inbox, self._outbox),
+            name="cibgraph-caption-words",
+            daemon=True,
+        )
+        self._proc.start()
+        if self._proc.pid is not None:
+            helper_started(self._proc.pid)
+        self._waiting = 0
+
+    def send(self, texts: list[str]) -> None:
+        self._inbox.put(texts)
+        self._waiting += 1
+
+    def take(self, block: bool) -> Encoded | None:
+        """The next chunk encoded, in the order sent; None if it is not ready (without
+        `block`) or none is outstanding."""
+        while self._waiting:
+            try:
+                got = self._outbox.get(timeout=1.0) if block else self._outbox.get_nowait()
+            except queue.Empty:
+                if not block:
+                    return None
+                if not self._proc.is_alive():
+                    raise RuntimeError(
+                        "the process cutting captions into words stopped "
+                        f"(exit code {self._proc.exitcode}) with {self._waiting} chunks to go"
+                    ) from None
+                continue
+            self._waiting -= 1
+            if isinstance(got, BaseException):
+                raise RuntimeError("cutting captions into words failed") from got
+            return got
+        return None
+
+    def close(self) -> None:
+        if self._proc.is_alive():
+            self._inbox.put(None)
+            self._proc.join(timeout=10)
+        if self._proc.is_alive():
+            self._proc.terminate()
+            self._proc.join()
+        if self._proc.pid is not None:
+            helper_stopped(self._proc.pid)
+        self._inbox.close()
+        self._outbox.close()
+
+
+def _encode_loop(
+    encoder: _Encoder,
+    inbox: multiprocessing.Queue[list[str] | None],
+    outbox: multiprocessing.Queue[Encoded | BaseException],
+) -> None:
+    while (texts := inbox.get()) is not None:
+        try:
+            outbox.put(encoder.encode(texts))
+        except Exception as exc:  # the reader re-raises it, with this as the cause
+            outbox.put(exc)
+            return
+
+
 class _Encoder:
     """Captions -> word ids as flat int64 arrays (one per chunk), the same words
     `normalise_caption` gives, for those with at least `min_words` words."""
@@ -344,36 +494,28 @@ class _Encoder:
         self.vocab: dict[str, int] = {}
         self.cites_number = bytearray()  # per word id, 1 if it cites a number
         self.numbers: dict[bytes, int] = {}
-        self.keys: list[pa.Array] = []
-        self.shingles: list[npt.NDArray[np.int64]] = []  # per chunk, flat (see `add`)
-        self.sizes: list[npt.NDArray[np.int64]] = []  # per chunk, shingles per caption
-        self.num_of: list[npt.NDArray[np.int64]] = []
         # a chunk of one caption holds no separator, and `words` looks its id up
         self._word_id(_SEP)
 
-    def add(self, chunk: list[tuple[str, str]]) -> None:
-        """Each caption of `chunk` with `min_words` or more words: its key, its set of
-        word pairs (a pair is the two word ids in one int64; sorted, so one flat array
-        for the chunk) and the id of the numbers it cites."""
-        if not chunk:
-            return
-        kept_at, ids, owner = self.words(chunk)
-        self.keys.append(pa.array([chunk[i][0] for i in kept_at.tolist()], pa.string()))
-        self.num_of.append(self._number_sets(ids, owner, kept_at))
+    def encode(self, texts: list[str]) -> Encoded:
+        """Each caption of `texts` with `min_words` or more words: its position in `texts`,
+        its set of word pairs (a pair is the two word ids in one int64; sorted, so one flat
+        array for the chunk), their number, and the id of the numbers it cites."""
+        kept_at, ids, owner = self.words(texts)
+        num_of = self._number_sets(ids, owner, kept_at)
         # a pair starts at every word but the last of its caption
         at = np.flatnonzero(owner[1:] == owner[:-1])
         row = np.searchsorted(kept_at, owner[at])
         bits = max(1, (len(self.vocab) - 1).bit_length())
         pairs, sizes = _pair_sets(row, ids[at], ids[at + 1], len(kept_at), bits)
-        self.shingles.append(pairs)
-        self.sizes.append(sizes)
+        return kept_at, pairs, sizes, num_of
 
     def words(
-        self, chunk: list[tuple[str, str]]
+        self, texts: list[str]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """(kept captions' positions in `chunk`, their word ids in order, each word's
+        """(kept captions' positions in `texts`, their word ids in order, each word's
         caption position): the words of `normalise_caption`, for many captions at once."""
-        texts = [t or "" for _, t in chunk]
+        texts = [t or "" for t in texts]
         if any(_SEP in t for t in texts):  # a caption holds the separator itself
             texts = [t.replace(_SEP, " ") for t in texts]
         # Folded per caption, not as one joined string, so the ASCII ones skip NFKC and full
@@ -383,7 +525,7 @@ class _Encoder:
         norm = _URL.sub(" ", norm)
         # no `_strip_symbols`: symbols are not word characters, so the words are the same
         tokens = pa.array(_TOKEN.findall(norm), pa.string()).dictionary_encode()
-        del texts, norm
+        del norm
         local = tokens.indices.to_numpy(zero_copy_only=False).astype(np.int64)
         # "" (a mention or hashtag) gets -1, kept off the vocabulary
         to_global = np.fromiter(
@@ -396,7 +538,7 @@ class _Encoder:
         # caption number of every token; the separators themselves are dropped
         owner = np.cumsum(sep)[~sep]
         ids = ids[~sep]
-        counts = np.bincount(owner, minlength=len(chunk))
+        counts = np.bincount(owner, minlength=len(texts))
         kept = counts >= self.min_words
         keep_token = kept[owner]
         ids, owner = ids[keep_token], owner[keep_token]

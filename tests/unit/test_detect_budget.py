@@ -73,3 +73,28 @@ def test_release_memory_trims_the_heap(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(budget, "_TRIM", lambda: calls.append(1))
     budget.release_memory()
     assert calls == [1]
+
+
+def test_a_helper_process_counts_against_the_budget() -> None:
+    import subprocess
+    import sys
+
+    from cibgraph.detect import budget as budget_mod
+
+    child = subprocess.Popen(
+        [sys.executable, "-c", "x = bytearray(60_000_000); print(1, flush=True); input()"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline()  # its memory is touched
+        b = MemoryBudget(10_000)
+        alone = b.rss()
+        budget_mod.helper_started(child.pid)
+        with_helper = b.rss()
+        budget_mod.helper_stopped(child.pid)
+        assert with_helper - alone >= 50 * 2**20
+        assert b.rss() < with_helper - 40 * 2**20
+    finally:
+        child.kill()
+        child.wait()

@@ -207,7 +207,7 @@ def test_one_scan_drops_what_the_mention_and_hashtag_passes_drop(text: str) -> N
     from cibgraph.detect import text_similarity as ts
 
     enc = ts._Encoder(0)
-    _, ids, _ = enc.words([("k", text)])
+    _, ids, _ = enc.words([text])
     word_of = {i: w for w, i in enc.vocab.items()}
     assert tuple(word_of[i] for i in ids.tolist()) == normalise_caption(text).words
 
@@ -230,7 +230,7 @@ def test_chunked_encoder_gives_the_words_of_normalise_caption(min_words: int) ->
     nums: list[int] = []
     for lo in range(0, len(texts), 97):  # uneven chunks, one of them holding "\x1e"
         chunk = texts[lo : lo + 97]
-        kept_at, ids, owner = enc.words(chunk)
+        kept_at, ids, owner = enc.words([t for _, t in chunk])
         nums += enc._number_sets(ids, owner, kept_at).tolist()
         word_of = {i: w for w, i in enc.vocab.items()}
         for at in kept_at.tolist():
@@ -311,3 +311,45 @@ def test_word_pairs_one_sort_equals_two_column_sort(seed: int) -> None:
     flat = [p for ps in want for p in sorted(set(ps))]
     assert packed.tolist() == two.tolist() == flat
     assert packed_sizes.tolist() == two_sizes.tolist() == [len(set(ps)) for ps in want]
+
+
+@pytest.mark.parametrize("after", [0, 2])
+def test_words_cut_in_a_process_of_their_own_give_the_same_clusters(
+    after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past `PROCESS_AFTER` chunks the encoder's state moves to a process of its own and the
+    rest is cut there: the clusters are those of the encoder here, chunk for chunk."""
+    from cibgraph.detect import text_similarity as ts
+
+    texts = _captions(5, 900)
+    monkeypatch.setattr(ts, "CHUNK", 40)
+    monkeypatch.setattr(ts, "IN_FLIGHT", 1)
+    here = text_clusters(texts, processes=False)
+    assert len(here) > 20
+    monkeypatch.setattr(ts, "PROCESS_AFTER", after)
+    spawned: list[object] = []
+    real = ts._EncoderProcess
+
+    def counted(encoder: object) -> object:
+        spawned.append(encoder)
+        return real(encoder)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ts, "_EncoderProcess", counted)
+    assert text_clusters(texts) == here
+    assert len(spawned) == 1
+
+
+def test_a_failing_word_process_stops_the_join_with_its_cause() -> None:
+    from cibgraph.detect import text_similarity as ts
+
+    enc = ts._Encoder(MIN_FUZZY_WORDS)
+    worker = ts._EncoderProcess(enc)
+    try:
+        worker.send(["a caption with enough words to keep it here"])
+        assert worker.take(block=True) is not None
+        worker.send([5])  # type: ignore[list-item]  # not text: the encoder raises
+        with pytest.raises(RuntimeError, match="cutting captions into words failed") as err:
+            worker.take(block=True)
+        assert err.value.__cause__ is not None
+    finally:
+        worker.close()
