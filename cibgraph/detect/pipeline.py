@@ -461,23 +461,22 @@ def _write_groups(graph: Graph, groups: list[dict[str, Any]]) -> None:
 
 
 def _evidence(
-    members: list[str],
+    edges: list[EdgeScore],
     evidence: dict[tuple[str, str], PairEvidence],
     previews: dict[str, str],
     sharers: dict[str, int],
 ) -> list[dict[str, Any]]:
-    """The group's shared items with each member's post and time (closest first)."""
+    """The shared items of a group's `edges` (in (a, b) order) with each member's post and
+    time (closest first); a member's post on an item is the one its first pair names."""
     per_item: dict[str, dict[str, tuple[int, str]]] = {}
-    ms = sorted(members)
-    for i, a in enumerate(ms):
-        for b in ms[i + 1 :]:
-            ev = evidence.get((a, b))
-            if ev is None:
-                continue
-            for item, (ta, tb, pa, pb) in ev.items.items():
-                d = per_item.setdefault(item, {})
-                d.setdefault(a, (ta, pa))
-                d.setdefault(b, (tb, pb))
+    for e in edges:
+        ev = evidence.get((e.a, e.b))
+        if ev is None:
+            continue
+        for item, (ta, tb, pa, pb) in ev.items.items():
+            d = per_item.setdefault(item, {})
+            d.setdefault(e.a, (ta, pa))
+            d.setdefault(e.b, (tb, pb))
     ranked = sorted(
         per_item.items(),
         key=lambda kv: (
@@ -687,16 +686,18 @@ def run_detection(
     end_rows = graph.read(f"MATCH (a:{A}) RETURN max(a.last_post_at) AS end")
     data_end = end_rows[0]["end"].to_native().date() if end_rows[0]["end"] is not None else None
     groups: list[dict[str, Any]] = []
-    by_pair = {(e.a, e.b): e for e in edges}
-    for members in leiden_communities(edges, seed=seed, resolution=resolution):
+    communities = leiden_communities(edges, seed=seed, resolution=resolution)
+    # Each community's edges, in (a, b) order (edges come sorted, members are sorted), not
+    # a look-up per pair of members: a group of 1,106 has 611,065 such pairs.
+    community_of = {m: n for n, members in enumerate(communities) for m in members}
+    inner_of: dict[int, list[EdgeScore]] = {}
+    for e in edges:
+        if community_of[e.a] == community_of[e.b]:
+            inner_of.setdefault(community_of[e.a], []).append(e)
+    for n, members in enumerate(communities):
         if len(members) < min_group_size:
             continue
-        inner = [
-            by_pair[(a, b)]
-            for i, a in enumerate(members)
-            for b in members[i + 1 :]
-            if (a, b) in by_pair
-        ]
+        inner = inner_of.get(n, [])
         gs = score_group(
             [accounts[m] for m in members],
             inner,
@@ -707,7 +708,7 @@ def run_detection(
         )
         if gs.score < min_group_score:
             continue
-        evidence_items = _evidence(members, best, previews, sharers)
+        evidence_items = _evidence(inner, best, previews, sharers)
         groups.append(
             {
                 "id": group_id(members),

@@ -49,7 +49,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from cibgraph.detect.arrays import distinct, firsts, ranges
-from cibgraph.detect.budget import helper_started, helper_stopped
+from cibgraph.detect.budget import helper_started, helper_stopped, release_memory
 
 THRESHOLD = 0.5
 SHINGLE_WORDS = 2
@@ -169,8 +169,11 @@ def text_clusters(
     if len(keys) < 2:
         return {}
     checked()
+    # the reading freed many small objects: give their pages back before the join's peak
+    release_memory()
     flat, offsets, counts = _shared(encoded.shingles, encoded.sizes, checked)
     del encoded
+    release_memory()
     checked()
     parent = np.arange(len(keys), dtype=np.int64)
     groups = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold, checked)
