@@ -301,6 +301,7 @@ class PairTable:
         ]
         self._totals = {s: (weight[s][kept].tolist(), shared[s][kept].tolist()) for s in scales}
         self._rows: tuple[list[str], list[int], list[int], list[str], list[str]] | None = None
+        self._last: tuple[int, int, PairEvidence] | None = None
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -310,7 +311,15 @@ class PairTable:
         return {s: ScaleTotals(w[n], c[n]) for s, (w, c) in self._totals.items()}
 
     def evidence(self, n: int, scale: int) -> PairEvidence:
-        """Pair n's evidence at `scale`, as `coordination.scale_evidence` gives it."""
+        """Pair n's evidence at `scale`, as `coordination.scale_evidence` gives it (the
+        last one asked for is kept: scoring asks for the chosen scale's, then keeps it)."""
+        if self._last is not None and self._last[:2] == (n, scale):
+            return self._last[2]
+        ev = self._evidence(n, scale)
+        self._last = (n, scale, ev)
+        return ev
+
+    def _evidence(self, n: int, scale: int) -> PairEvidence:
         if self._rows is None:
             c, by = self.cols, self.by_item
             self._rows = (

@@ -654,6 +654,7 @@ def run_detection(
         del cols
         for n, pair in enumerate(table.pairs):
             candidates.append((pair, table.totals(n), partial(table.evidence, n)))
+        del table  # the candidates hold it, and let it go with them
     report.candidate_pairs = len(candidates)
     t = step("co_posting", t)
 
