@@ -36,13 +36,17 @@ Pure functions; no database.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
 import queue
 import re
+import subprocess
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -418,75 +422,98 @@ class _Encoded:
 
 
 class _EncoderProcess:
-    """`_Encoder.encode` in a process of its own, chunks in the order sent. Queues, not a
-    bare pipe: their feeder threads send without blocking, so neither side can wait on the
-    other while both write."""
+    """`_Encoder.encode` in a process of its own (`word_process.py`), chunks in the order
+    sent. A thread here reads its results as they come, so it never waits to write one
+    while this process waits to send it a chunk."""
 
     def __init__(self, encoder: _Encoder) -> None:
-        # spawn, not fork: this process holds a database driver and its sockets
-        ctx = multiprocessing.get_context("spawn")
-        self._inbox: multiprocessing.Queue[list[str] | None] = ctx.Queue()
-        self._outbox: multiprocessing.Queue[Encoded | BaseException] = ctx.Queue()
-        self._proc = ctx.Process(
-            target=_encode_loop,
-            args=(encoder, self._inbox, self._outbox),
-            name="cibgraph-caption-words",
-            daemon=True,
+        env = dict(os.environ)
+        # the child imports this package from where this process found it
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self._proc = subprocess.Popen(
+            [sys.executable, "-m", "cibgraph.detect.word_process"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
         )
-        self._proc.start()
-        if self._proc.pid is not None:
-            helper_started(self._proc.pid)
+        helper_started(self._proc.pid)
+        self._results: queue.Queue[object] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, name="caption-words", daemon=True)
+        self._reader.start()
         self._waiting = 0
+        self._put(encoder)
+
+    def _read(self) -> None:
+        assert self._proc.stdout is not None
+        try:
+            while True:
+                self._results.put(pickle.load(self._proc.stdout))
+        except EOFError:
+            pass
+        except Exception as exc:  # a torn pickle: the process died mid-write
+            self._results.put(exc)
+        finally:
+            self._results.put(_CLOSED)
+
+    def _put(self, obj: object) -> None:
+        assert self._proc.stdin is not None
+        try:
+            pickle.dump(obj, self._proc.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise self._stopped() from None
+
+    def _stopped(self) -> RuntimeError:
+        try:
+            code = self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            code = None
+        return RuntimeError(
+            f"the process cutting captions into words stopped (exit code {code}) "
+            f"with {self._waiting} chunks to go"
+        )
 
     def send(self, texts: list[str]) -> None:
-        self._inbox.put(texts)
+        self._put(texts)
         self._waiting += 1
 
     def take(self, block: bool) -> Encoded | None:
         """The next chunk encoded, in the order sent; None if it is not ready (without
         `block`) or none is outstanding."""
-        while self._waiting:
-            try:
-                got = self._outbox.get(timeout=1.0) if block else self._outbox.get_nowait()
-            except queue.Empty:
-                if not block:
-                    return None
-                if not self._proc.is_alive():
-                    raise RuntimeError(
-                        "the process cutting captions into words stopped "
-                        f"(exit code {self._proc.exitcode}) with {self._waiting} chunks to go"
-                    ) from None
-                continue
-            self._waiting -= 1
-            if isinstance(got, BaseException):
-                raise RuntimeError("cutting captions into words failed") from got
-            return got
-        return None
+        if not self._waiting:
+            return None
+        try:
+            got = self._results.get() if block else self._results.get_nowait()
+        except queue.Empty:
+            return None
+        if got is _CLOSED:
+            self._results.put(_CLOSED)
+            raise self._stopped()
+        if isinstance(got, BaseException):
+            raise RuntimeError("cutting captions into words failed") from got
+        self._waiting -= 1
+        return got  # type: ignore[return-value]
 
     def close(self) -> None:
-        if self._proc.is_alive():
-            self._inbox.put(None)
-            self._proc.join(timeout=10)
-        if self._proc.is_alive():
-            self._proc.terminate()
-            self._proc.join()
-        if self._proc.pid is not None:
-            helper_stopped(self._proc.pid)
-        self._inbox.close()
-        self._outbox.close()
+        if self._proc.poll() is None:
+            try:
+                self._put(None)
+                assert self._proc.stdin is not None
+                self._proc.stdin.close()
+                self._proc.wait(timeout=10)
+            except (RuntimeError, subprocess.TimeoutExpired):
+                pass
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._reader.join(timeout=10)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
+        helper_stopped(self._proc.pid)
 
 
-def _encode_loop(
-    encoder: _Encoder,
-    inbox: multiprocessing.Queue[list[str] | None],
-    outbox: multiprocessing.Queue[Encoded | BaseException],
-) -> None:
-    while (texts := inbox.get()) is not None:
-        try:
-            outbox.put(encoder.encode(texts))
-        except Exception as exc:  # the reader re-raises it, with this as the cause
-            outbox.put(exc)
-            return
+_CLOSED = object()  # the results' end: the process closed its output
 
 
 class _Encoder:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -353,3 +354,27 @@ def test_a_failing_word_process_stops_the_join_with_its_cause() -> None:
         assert err.value.__cause__ is not None
     finally:
         worker.close()
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
+    """The word process is a plain subprocess: a calling script without an
+    `if __name__ == "__main__"` guard is not imported (and run) again in it."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import random\n"
+        "from cibgraph.detect import text_similarity as ts\n"
+        "ts.CHUNK, ts.PROCESS_AFTER = 50, 1\n"
+        "print('ran', flush=True)\n"
+        "rnd = random.Random(1)\n"
+        "words = 'the march day vote city news police story today people'.split()\n"
+        "texts = [(f'k{n}', ' '.join(rnd.choice(words) for _ in range(9))) for n in range(400)]\n"
+        "print('clusters', len(ts.text_clusters(texts)) > 0, flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.split("\n").count("ran") == 1
+    assert "clusters True" in done.stdout
