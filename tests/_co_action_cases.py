@@ -7,6 +7,18 @@ from __future__ import annotations
 
 import random
 
+from cibgraph.detect.coordination import SCALES
+
+# (scales, max_sharers): every scale, a low sharer cap, one short scale, a short and a wide
+# one, and wide scales only
+CASES = [
+    (SCALES, 200),
+    (SCALES, 10),
+    ((60,), None),
+    ((10, 600), None),
+    ((600, 3600, 7200), 12),
+]
+
 
 def stagger(members: list[str], item: str, t0: int, step: int) -> list[tuple[str, str, int, str]]:
     return [(item, m, t0 + j * step, f"{m}:{item}") for j, m in enumerate(members)]

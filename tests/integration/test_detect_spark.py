@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from _co_action_cases import planted_actions, random_actions
+from _co_action_cases import CASES, planted_actions, random_actions
 
 from cibgraph.detect.actions import from_tuples
 from cibgraph.detect.coordination import SCALES, co_actions, group_actions
@@ -48,15 +48,6 @@ def spark() -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
-
-
-CASES = [
-    (SCALES, 200),
-    (SCALES, 10),
-    ((60,), None),
-    ((10, 600), None),
-    ((600, 3600, 7200), 12),
-]
 
 
 @pytest.mark.parametrize(("scales", "max_sharers"), CASES)

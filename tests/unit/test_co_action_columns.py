@@ -5,19 +5,11 @@ sharers, per-scale weights (as floats, bit for bit) and evidence."""
 from __future__ import annotations
 
 import pytest
-from _co_action_cases import planted_actions, random_actions
+from _co_action_cases import CASES, planted_actions, random_actions
 
 from cibgraph.detect import co_action_columns as cac
 from cibgraph.detect.actions import from_tuples
 from cibgraph.detect.coordination import SCALES, co_actions, scale_evidence
-
-CASES = [
-    (SCALES, 200),
-    (SCALES, 10),
-    ((60,), None),
-    ((10, 600), None),
-    ((600, 3600, 7200), 12),
-]
 
 
 def _actions(seed: int) -> list[tuple[str, str, int, str]]:
