@@ -31,7 +31,8 @@ The threshold was measured on generated paraphrases and unrelated captions
 to two edited words in 10+ word captions sit at Jaccard 0.55-0.9, unrelated
 captions built from the same vocabulary below 0.25.
 
-Pure functions; no database.
+No database. The results depend on the input alone; past `PROCESS_AFTER` chunks the
+cutting into words runs in a subprocess (`word_process.py`), with the same result.
 """
 
 from __future__ import annotations
