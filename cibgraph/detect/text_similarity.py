@@ -683,13 +683,17 @@ def _shared(
             at += len(w)
         del ids, where
     del in_order, starts
+    # The per-chunk arrays are small enough for glibc to place in its heap, where freeing
+    # keeps their pages: handing them back before `key` is allocated, and as the chunks go,
+    # took this process from 1,040 MB to 657 MB once `key` was filled (2.5 million posts).
+    release_memory()
     if next_id >= _ALONE:
         raise ValueError("more distinct shared word pairs than 4-byte ids hold")
     # (caption, id) as one int64, sorted: each caption's ids in order, the lone pairs gone.
     # Filled in place chunk by chunk, each chunk's ids freed as it goes.
     key = np.empty(sum(int(np.count_nonzero(c != _ALONE)) for c in chunks), dtype=np.int64)
     at, row0 = 0, 0
-    for sizes in chunk_sizes:
+    for n_chunk, sizes in enumerate(chunk_sizes):
         d = chunks.pop(0)
         keep = d != _ALONE
         row = np.repeat(np.arange(row0, row0 + len(sizes), dtype=np.int64), sizes)[keep]
@@ -697,6 +701,8 @@ def _shared(
         key[at : at + n] = (row << 32) | d[keep]
         at, row0 = at + n, row0 + len(sizes)
         del d, keep, row
+        if n_chunk % 8 == 7:
+            release_memory()
     key.sort()
     offsets = np.searchsorted(key, np.arange(row0 + 1, dtype=np.int64) << 32).astype(np.int64)
     flat = _low_words(key)
