@@ -47,6 +47,7 @@ class ItemActions(Mapping[str, list[Act]]):
     account: npt.NDArray[np.int32]
     post: pa.StringArray
     _index: dict[str, int] = field(default_factory=dict, repr=False)
+    _sharers: npt.NDArray[np.int64] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self._index:
@@ -104,11 +105,20 @@ class ItemActions(Mapping[str, list[Act]]):
         return np.repeat(np.arange(len(self.item_keys), dtype=np.int32), np.diff(self.offsets))
 
     def sharers(self) -> npt.NDArray[np.int64]:
-        """Distinct accounts per item."""
-        pairs = distinct(
-            self.row_items().astype(np.int64) * max(1, len(self.accounts)) + self.account
-        )
-        return np.bincount(pairs // max(1, len(self.accounts)), minlength=len(self.item_keys))
+        """Distinct accounts per item (counted once: the co-action sweep, the pair table,
+        the scoring and the item writes all ask; do not modify the array)."""
+        if self._sharers is None:
+            pairs = distinct(
+                self.row_items().astype(np.int64) * max(1, len(self.accounts)) + self.account
+            )
+            self._sharers = np.bincount(
+                pairs // max(1, len(self.accounts)), minlength=len(self.item_keys)
+            )
+        return self._sharers
+
+    def sharer_counts(self) -> dict[str, int]:
+        """`sharers`, by item key."""
+        return dict(zip(self.item_keys, self.sharers().tolist(), strict=True))
 
     def items_of(self, accounts: Iterable[str]) -> dict[str, npt.NDArray[np.int64]]:
         """Each of `accounts` -> the sorted codes of the items it acted on."""

@@ -59,6 +59,11 @@ class CoActionColumns:
     def __len__(self) -> int:
         return len(self.item)
 
+    def pair_runs(self) -> tuple[I64, I64]:
+        """(start, end) rows of each pair's run (the rows are sorted by pair)."""
+        starts = np.flatnonzero(firsts(self.a) | firsts(self.b))
+        return starts, np.append(starts[1:], len(self.a))
+
 
 def _empty() -> CoActionColumns:
     z = np.zeros(0, dtype=np.int64)
@@ -221,15 +226,13 @@ def co_action_pairs(
 ) -> tuple[dict[Pair, dict[str, CoAction]], dict[str, int]]:
     """`coordination.co_actions(by_item, ...)`, the same `(pairs, sharers)`; pairs that
     co-acted on fewer than `min_shared` items left out (as `spark_co_actions`)."""
-    sharers = dict(zip(by_item.item_keys, by_item.sharers().tolist(), strict=True))
+    sharers = by_item.sharer_counts()
     cols = co_action_columns(
         by_item, max_window, max_sharers=max_sharers, scales=scales, check=check
     )
     if not len(cols):
         return {}, sharers
-    pair = cols.a * max(1, len(by_item.accounts)) + cols.b
-    starts = np.flatnonzero(firsts(pair))
-    ends = np.append(starts[1:], len(pair))
+    starts, ends = cols.pair_runs()
     wanted = (ends - starts) >= min_shared
     t, keys, accounts = by_item.t, by_item.item_keys, by_item.accounts
     rows = np.concatenate([cols.row_a, cols.row_b])
@@ -270,9 +273,7 @@ class PairTable:
         min_shared: int,
     ) -> None:
         self.cols, self.by_item, self.scales = cols, by_item, tuple(scales)
-        pair = cols.a * max(1, len(by_item.accounts)) + cols.b
-        starts = np.flatnonzero(firsts(pair))
-        ends = np.append(starts[1:], len(pair))
+        starts, ends = cols.pair_runs()
         pid = np.repeat(np.arange(len(starts), dtype=np.int64), ends - starts)
         item_weight = 1.0 / np.maximum(1, by_item.sharers()[cols.item] - 1)
         self.masks: dict[int, npt.NDArray[np.bool_]] = {}

@@ -649,7 +649,7 @@ def run_detection(
             scales=use_scales,
             check=budget.check,
         )
-        sharers = dict(zip(by_item.item_keys, by_item.sharers().tolist(), strict=True))
+        sharers = by_item.sharer_counts()
         table = PairTable(cols, by_item, use_scales, min_shared)
         del cols
         for n, pair in enumerate(table.pairs):
