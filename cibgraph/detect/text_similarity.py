@@ -181,9 +181,9 @@ def text_clusters(
     release_memory()
     checked()
     parent = np.arange(len(keys), dtype=np.int64)
-    groups = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold, checked)
-    checked()
-    for a, b, pa_, pb_ in _candidate_pairs(*groups):
+    shares = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold, checked)
+    pairs = (pair for groups in shares for pair in _candidate_pairs(*groups))
+    for a, b, pa_, pb_ in pairs:
         checked()
         i, j = np.minimum(a, b), np.maximum(a, b)
         pi, pj = np.where(a < b, pa_, pb_), np.where(a < b, pb_, pa_)
@@ -717,6 +717,8 @@ def _low_words(x: npt.NDArray[np.int64]) -> npt.NDArray[np.uint32]:
     return x.view(np.uint32)[1::2].copy()
 
 
+# Prefix entries sorted into groups about this many at a time (`_candidate_groups`).
+GROUP_PART = 2_000_000
 # Word pairs counted per hash bucket in `_shared` (an np.unique of that many at a time), and
 # the id the pairs no other caption holds get before they are dropped.
 BUCKET = 2_000_000
@@ -736,17 +738,22 @@ def _candidate_groups(
     num_of: npt.NDArray[np.int64],
     threshold: float,
     checked: Callable[[], None] = lambda: None,
-) -> tuple[
-    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]
+) -> Iterator[
+    tuple[
+        npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]
+    ]
 ]:
     """Groups of two or more captions that share a prefix shingle and cite the
     same numbers, as members and bounds. Every pair at or above `threshold` Jaccard is
     inside some group (prefix filtering). `flat` and `offsets` hold each caption's shared
     shingles (`_shared`), `sizes` its whole set's size, `counts` captions per shingle id.
 
-    Returns (members, each member's place of the group's shingle in its rarest-first set,
+    Yields (members, each member's place of the group's shingle in its rarest-first set,
     whether that place is in the member's shorter "index" prefix, bounds), the indexed
-    members of each group first. A pair at or above `threshold` shares its rarest common
+    members of each group first, for the groups of one share of the shingles at a time:
+    a group is one shingle's, so sorting about `GROUP_PART` prefix entries at a time finds the
+    same groups, and the sort's index and gathers (24 bytes an entry) are never held
+    for all entries at once. A pair at or above `threshold` shares its rarest common
     shingle inside both prefixes and inside the index prefix of the smaller of the two
     (AllPairs, Bayardo et al. 2007), so pairs of two members that are not indexed there are
     never needed: in the big group of a common shingle, that is most of them."""
@@ -758,12 +765,16 @@ def _candidate_groups(
     prefix = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
     # overlap >= t / (1 + t) * (|x| + |y|) >= 2t / (1 + t) * |y| for the smaller y
     index = sizes - np.ceil(2 * threshold / (1 + threshold) * sizes - 1e-9).astype(np.int64) + 1
-    owners: list[npt.NDArray[np.int32]] = []
-    spots: list[npt.NDArray[np.int32]] = []  # place of each shingle in its caption's prefix
-    # (numbers id, shingle rank, not indexed) as one int64, sorted on next
-    keys: list[npt.NDArray[np.int64]] = []
     if len(num_of) and int(num_of.max()) >= 1 << 30:
         raise ValueError("more than 2**30 distinct sets of numbers cited")
+    # the prefix entries a caption keeps: its shared shingles before its prefix ends
+    entries = int(np.clip(prefix - alone, 0, held).sum())
+    shares = max(1, -(-entries // GROUP_PART))
+    # per share: each entry's caption, its place in the caption's prefix, and
+    # (numbers id, shingle rank, not indexed) as one int64, sorted on next
+    owners: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(shares)]
+    spots: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(shares)]
+    keys: list[list[npt.NDArray[np.int64]]] = [[] for _ in range(shares)]
     # a caption chunk at a time, about ELEMENTS shingles each
     for lo, hi in _runs(offsets[1:] // ELEMENTS):
         checked()
@@ -774,18 +785,39 @@ def _candidate_groups(
         del key
         position = np.arange(len(own)) - (offsets[lo:hi] - base)[own] + alone[lo:hi][own]
         keep = position < prefix[lo:hi][own]
-        own, position = own[keep] + lo, position[keep]
-        owners.append(own.astype(np.int32))
-        spots.append(position.astype(np.int32))
+        own, position, rank = own[keep] + lo, position[keep], rank[keep]
         later = (position >= index[own]).astype(np.int64)
-        keys.append((num_of[own] << 33) | (rank[keep] << 1) | later)
+        group = (num_of[own] << 33) | (rank << 1) | later
+        # a share is the shingles of one rank modulo `shares`: each group in one share
+        share = rank % shares
+        order = np.argsort(share, kind="stable")  # caption order kept within a share
+        cuts = np.searchsorted(share[order], np.arange(shares + 1)).tolist()
+        for s in range(shares):
+            at = order[cuts[s] : cuts[s + 1]]
+            owners[s].append(own[at].astype(np.int32))
+            spots[s].append(position[at].astype(np.int32))
+            keys[s].append(group[at])
+        del own, position, rank, later, group, share, order, keep
     del rank_of
-    group_key = np.concatenate([np.zeros(0, np.int64), *keys])
-    del keys
-    place = np.concatenate([np.zeros(0, np.int32), *spots])
-    del spots
-    owner = np.concatenate([np.zeros(0, np.int32), *owners])
-    del owners
+    for s in range(shares):
+        checked()
+        group_key = np.concatenate([np.zeros(0, np.int64), *keys[s]])
+        place = np.concatenate([np.zeros(0, np.int32), *spots[s]])
+        owner = np.concatenate([np.zeros(0, np.int32), *owners[s]])
+        keys[s], spots[s], owners[s] = [], [], []
+        yield _groups_of(group_key, owner, place)
+        del group_key, place, owner
+
+
+def _groups_of(
+    group_key: npt.NDArray[np.int64],
+    owner: npt.NDArray[np.int32],
+    place: npt.NDArray[np.int32],
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]
+]:
+    """The groups of two or more members, indexed ones first, from prefix entries in
+    caption order (see `_candidate_groups`)."""
     # by (numbers, shingle), then indexed first, captions ascending within (a stable sort:
     # the entries come in caption order)
     order = np.argsort(group_key, kind="stable")

@@ -378,3 +378,17 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
     )
     assert done.stdout.split("\n").count("ran") == 1
     assert "clusters True" in done.stdout
+
+
+@pytest.mark.parametrize("part", [1, 37, 1_000])
+def test_groups_sorted_a_share_at_a_time_find_every_similar_pair(
+    part: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Prefix entries grouped in shares of the shingles (one share at `part` >= all
+    entries, many at 1) give the brute force's clusters: no group is split across shares."""
+    import cibgraph.detect.text_similarity as ts
+
+    monkeypatch.setattr(ts, "GROUP_PART", part)
+    for seed, threshold in ((9, 0.5), (10, 0.4)):
+        texts = _pairs(seed, 800)
+        assert text_clusters(texts, threshold=threshold) == _brute_force(texts, threshold)
