@@ -90,31 +90,23 @@ def name_similarity(a: str, b: str) -> float:
     return common / (len(ga) + len(gb))
 
 
-def score_edge(
+Parts = tuple[int, dict[int, float], dict[str, float]]
+
+
+def edge_parts(
     a: AccountInfo,
     b: AccountInfo,
     per_scale: Mapping[int, Totals],
     *,
     ever: int = 0,
-    evidence: Callable[[int], PairEvidence] | None = None,
-    min_edge_weight: float = 1.0,
     min_similarity: float = 0.7,
     max_photo_users: int = 50,
-) -> EdgeScore:
-    """A pair's weight: its co-posting at its best time scale plus corroborating signals.
-    `ever`: how many items both accounts ever posted (the synchrony denominator).
-    `per_scale` may hold only each scale's totals, with `evidence(scale)` giving the whole
-    evidence at the scale chosen (by default `per_scale[scale]`, a `PairEvidence`)."""
+) -> Parts:
+    """A pair's scale (`best_scale`), each scale's weight, and what its weight is made of:
+    co-posting at that scale plus corroborating signals. Totals are enough for it, so a
+    caller can drop a pair below its thresholds before building its whole evidence."""
     scale, weights = best_scale(per_scale, ever)
-    if evidence is not None:
-        ev = evidence(scale)
-    else:
-        chosen = per_scale[scale]
-        if not isinstance(chosen, PairEvidence):
-            raise TypeError("per_scale holds totals only: pass evidence")
-        ev = chosen
     parts = {"co_posting": weights[scale]}
-    signals = ["co_posting"]
     sim = name_similarity(a.handle_norm, b.handle_norm)
     if sim >= min_similarity:
         parts["similar_names"] = BONUS["similar_names"] * sim
@@ -128,20 +120,63 @@ def score_edge(
         parts["shared_profile_photo"] = BONUS["shared_profile_photo"]
     if a.borrowed and b.borrowed:
         parts["borrowed_profile_photo"] = BONUS["borrowed_profile_photo"]
+    return scale, weights, parts
+
+
+def edge_weight(parts: Parts) -> float:
+    """The weight `score_edge` gives an edge of these parts."""
+    return round(sum(parts[2].values()), 6)
+
+
+def score_edge(
+    a: AccountInfo,
+    b: AccountInfo,
+    per_scale: Mapping[int, Totals],
+    *,
+    ever: int = 0,
+    evidence: Callable[[int], PairEvidence] | None = None,
+    min_edge_weight: float = 1.0,
+    min_similarity: float = 0.7,
+    max_photo_users: int = 50,
+    parts: Parts | None = None,
+) -> EdgeScore:
+    """A pair's weight: its co-posting at its best time scale plus corroborating signals.
+    `ever`: how many items both accounts ever posted (the synchrony denominator).
+    `per_scale` may hold only each scale's totals, with `evidence(scale)` giving the whole
+    evidence at the scale chosen (by default `per_scale[scale]`, a `PairEvidence`).
+    `parts`: `edge_parts` of the same pair, if the caller has them already."""
+    if parts is None:
+        parts = edge_parts(
+            a,
+            b,
+            per_scale,
+            ever=ever,
+            min_similarity=min_similarity,
+            max_photo_users=max_photo_users,
+        )
+    scale, weights, weight_parts = parts
+    if evidence is not None:
+        ev = evidence(scale)
+    else:
+        chosen = per_scale[scale]
+        if not isinstance(chosen, PairEvidence):
+            raise TypeError("per_scale holds totals only: pass evidence")
+        ev = chosen
+    signals = ["co_posting"]
     if any(k.startswith("comment:") for k in ev.items):
         signals.append("tandem_comments")
-    signals += [k for k in parts if k != "co_posting"]
-    bonus = sum(v for k, v in parts.items() if k != "co_posting")
+    signals += [k for k in weight_parts if k != "co_posting"]
+    bonus = sum(v for k, v in weight_parts.items() if k != "co_posting")
     supporting = sorted(s for s, w in weights.items() if w > 0 and w + bonus >= min_edge_weight)
     led_a, led_b = ev.led()
     n = max(1, ev.shared)
     return EdgeScore(
         a.id,
         b.id,
-        round(sum(parts.values()), 6),
+        edge_weight(parts),
         ev.shared,
         signals,
-        parts,
+        dict(weight_parts),
         scale=scale,
         scales=supporting or [scale],
         median_lag=ev.median_lag(),

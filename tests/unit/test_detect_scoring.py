@@ -11,7 +11,14 @@ from cibgraph.detect.coordination import (
     plain_co_share_pairs,
     window_pairs,
 )
-from cibgraph.detect.scoring import AccountInfo, name_similarity, score_edge, score_group
+from cibgraph.detect.scoring import (
+    AccountInfo,
+    edge_parts,
+    edge_weight,
+    name_similarity,
+    score_edge,
+    score_group,
+)
 
 
 def test_window_pairs_only_within_window_and_distinct_accounts() -> None:
@@ -79,3 +86,38 @@ def test_edge_and_group_scores_explain_themselves() -> None:
     assert "went_quiet_together" in gs.signals and "creation_cohort" in gs.signals
     assert "3 members created on 2019-03-02" in gs.explanation
     assert gs.facts["items"] == 4
+
+
+def test_edge_parts_give_the_weight_and_shared_score_edge_gives() -> None:
+    """The pipeline drops a pair on `edge_parts` and the totals before any evidence is
+    built: that must be the weight and count `score_edge` would have given it."""
+    day = date(2019, 3, 2)
+    people = [
+        AccountInfo("a", "anna.weber91", day, "img1", 2, True),
+        AccountInfo("b", "anna_weber92", day, "img1", 2, True),
+        AccountInfo("c", "peter.pan", None, None, 0, False),
+        AccountInfo("d", "zz_top", date(2020, 1, 1), "img9", 3, False),
+    ]
+    acts = [
+        (f"i{k}", acc.id, 37 * k + 11 * j * (k % 3), f"{acc.id}{k}")
+        for k in range(9)
+        for j, acc in enumerate(people)
+        if (k + j) % 4
+    ]
+    by_scale = {s: window_pairs(group_actions(acts), s) for s in (60, 600, 3600)}
+    checked = 0
+    for x in people:
+        for y in people:
+            if x.id >= y.id or (x.id, y.id) not in by_scale[3600]:
+                continue
+            per_scale = {
+                s: pairs.get((x.id, y.id), PairEvidence()) for s, pairs in by_scale.items()
+            }
+            for ever in (0, 5, 40):
+                parts = edge_parts(x, y, per_scale, ever=ever)
+                whole = score_edge(x, y, per_scale, ever=ever)
+                assert edge_weight(parts) == whole.weight
+                assert per_scale[parts[0]].shared == whole.shared
+                assert score_edge(x, y, per_scale, parts=parts) == whole
+                checked += 1
+    assert checked >= 9
