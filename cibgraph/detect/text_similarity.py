@@ -48,6 +48,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -164,24 +165,34 @@ def text_clusters(
                 encoded.add(chunk)
                 chunk = []
                 checked()
+                # Reading frees many small objects between the chunks' arrays, and glibc
+                # keeps that heap: 2 million captions held 533 MB for 236 MB of arrays
+                # once read. A trim every few chunks hands it back as it goes.
+                if encoded.chunks % TRIM_EVERY == 0:
+                    release_memory()
         encoded.add(chunk)
         encoded.finish()
     finally:
         encoded.close()
-    keys = pa.chunked_array(encoded.keys, pa.string())
-    sizes = np.concatenate([np.zeros(0, np.int64), *encoded.sizes])
-    num_of = np.concatenate([np.zeros(0, np.int64), *encoded.num_of])
+    keys = encoded.keys
+    # one array each, the chunks' own dropped (they were a second copy through `_shared`)
+    sizes = np.concatenate([np.zeros(0, np.int32), *encoded.sizes])
+    num_of = np.concatenate([np.zeros(0, np.int32), *encoded.num_of])
+    chunk_sizes = np.split(sizes, np.cumsum([len(n) for n in encoded.sizes])[:-1])
+    encoded.sizes, encoded.num_of = [], []
     if len(keys) < 2:
         return {}
     checked()
     # the reading freed many small objects: give their pages back before the join's peak
     release_memory()
-    flat, offsets, counts = _shared(encoded.shingles, encoded.sizes, checked)
+    flat, offsets, counts = _shared(encoded.shingles, chunk_sizes, checked)
+    del chunk_sizes
     del encoded
     release_memory()
     checked()
     parent = np.arange(len(keys), dtype=np.int64)
     shares = _candidate_groups(flat, offsets, sizes, counts, num_of, threshold, checked)
+    del num_of, counts  # the groups' generator drops them once it has used them
     pairs = (pair for groups in shares for pair in _candidate_pairs(*groups))
     for a, b, pa_, pb_ in pairs:
         checked()
@@ -189,7 +200,7 @@ def text_clusters(
         pi, pj = np.where(a < b, pa_, pb_), np.where(a < b, pb_, pa_)
         del a, b, pa_, pb_
         # |a & b| / |a | b| <= min / max: sizes alone rule many candidates out
-        si, sj = sizes[i], sizes[j]
+        si, sj = sizes[i].astype(np.int64), sizes[j].astype(np.int64)
         ok = np.minimum(si, sj) >= threshold * np.maximum(si, sj)
         ok &= _may_reach(si, sj, pi, pj, threshold)
         pair = distinct((i[ok] << 32) | j[ok])  # a pair may share several prefix shingles
@@ -205,7 +216,7 @@ def text_clusters(
     # each cluster is named by its smallest key (the input need not be sorted)
     roots = _roots(parent, np.arange(len(keys), dtype=np.int64))
     joined = np.flatnonzero(np.bincount(roots)[roots] >= 2).tolist()
-    names = keys.take(pa.array(joined, pa.int64())).to_pylist() if joined else []
+    names = keys.names(joined)
     named = list(zip(names, roots[joined].tolist(), strict=True))
     smallest: dict[int, str] = {}
     for key, r in named:
@@ -283,7 +294,7 @@ def _candidate_pairs(
 def _jaccard_many(
     flat: npt.NDArray[np.uint32],
     offsets: npt.NDArray[np.int64],
-    sizes: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int32],
     i: npt.NDArray[np.int64],
     j: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.float64]:
@@ -330,6 +341,8 @@ def _union(
         parent[:] = up
 
 
+# Chunks read between two trims of the heap (`release_memory`, about a millisecond each).
+TRIM_EVERY = 8
 # Texts normalised per call to C: one string of CHUNK captions at a time, so the
 # per-caption Python of `normalise_caption` (half the time of a join) is paid per chunk.
 CHUNK = 20_000
@@ -381,10 +394,12 @@ class _Encoded:
         self.worker: _EncoderProcess | None = None
         self.pending: list[list[str]] = []  # keys of chunks sent, not yet back
         self.chunks = 0
-        self.keys: list[pa.Array] = []
+        self.keys = _Keys()
         self.shingles: list[npt.NDArray[np.int64]] = []  # per chunk, flat
-        self.sizes: list[npt.NDArray[np.int64]] = []  # per chunk, shingles per caption
-        self.num_of: list[npt.NDArray[np.int64]] = []
+        # per chunk, shingles per caption and the numbers' ids, as 4 bytes (the encoder's
+        # 8 held for every caption were 80 MB more at 10 million captions)
+        self.sizes: list[npt.NDArray[np.int32]] = []
+        self.num_of: list[npt.NDArray[np.int32]] = []
 
     def add(self, chunk: list[tuple[str, str]]) -> None:
         if not chunk:
@@ -416,10 +431,54 @@ class _Encoded:
 
     def _store(self, keys: list[str], encoded: Encoded) -> None:
         kept_at, pairs, sizes, num_of = encoded
-        self.keys.append(pa.array([keys[i] for i in kept_at.tolist()], pa.string()))
+        self.keys.add([keys[i] for i in kept_at.tolist()])
         self.shingles.append(pairs)
-        self.sizes.append(sizes)
-        self.num_of.append(num_of)
+        if len(num_of) and int(num_of.max()) >= 1 << 30:  # before it is cut to 4 bytes
+            raise ValueError("more than 2**30 distinct sets of numbers cited")
+        self.sizes.append(sizes.astype(np.int32))
+        self.num_of.append(num_of.astype(np.int32))
+
+
+_HEX = re.compile(r"[0-9a-f]*")
+SHA1_HEX = 40
+
+
+class _Keys:
+    """The kept captions' keys, in order, held through the whole join only to name the
+    clusters at the end. Keys ingest writes are sha1 hex digests (`normalise.text_key`):
+    a chunk of those is kept as their 20 bytes each, not 40 characters and an offset
+    (at 10 million captions, 200 instead of 440 MB); a chunk with any other key as text."""
+
+    def __init__(self) -> None:
+        self.chunks: list[pa.Array] = []
+        self.starts = [0]
+
+    def __len__(self) -> int:
+        return self.starts[-1]
+
+    def add(self, keys: list[str]) -> None:
+        joined = "".join(keys)
+        if len(joined) == SHA1_HEX * len(keys) and _HEX.fullmatch(joined):
+            raw = pa.py_buffer(bytes.fromhex(joined))
+            chunk = pa.Array.from_buffers(pa.binary(SHA1_HEX // 2), len(keys), [None, raw])
+        else:
+            chunk = pa.array(keys, pa.string())
+        self.chunks.append(chunk)
+        self.starts.append(self.starts[-1] + len(keys))
+
+    def names(self, at: list[int]) -> list[str]:
+        """The keys at positions `at` (as given)."""
+        where = np.asarray(at, dtype=np.int64)
+        chunk_of = np.searchsorted(self.starts, where, side="right") - 1
+        out: list[str] = [""] * len(where)
+        order = np.argsort(chunk_of, kind="stable")
+        for lo, hi in _runs(chunk_of[order]):
+            mine = order[lo:hi]
+            c = int(chunk_of[mine[0]])
+            got = self.chunks[c].take(pa.array(where[mine] - self.starts[c])).to_pylist()
+            for n, key in zip(mine.tolist(), got, strict=True):
+                out[n] = key.hex() if isinstance(key, bytes) else key
+        return out
 
 
 class _EncoderProcess:
@@ -631,7 +690,7 @@ def _pair_sets(
 
 def _shared(
     chunks: list[npt.NDArray[np.int64]],
-    chunk_sizes: list[npt.NDArray[np.int64]],
+    chunk_sizes: Sequence[npt.NDArray[np.signedinteger[Any]]],
     checked: Callable[[], None] = lambda: None,
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """The word pairs of each caption that another caption also holds, renumbered 0.. as
@@ -647,22 +706,27 @@ def _shared(
     """
     total = sum(len(c) for c in chunks)
     buckets = max(1, -(-total // BUCKET))
-    # per chunk, its positions ordered by bucket (stable, so ascending in each) and where each
-    # bucket's run starts: a bucket's pairs are then slices, not a scan of every pair per
-    # bucket (which grew with the square of the captions)
-    in_order: list[npt.NDArray[np.int32]] = []
+    # Each chunk's pairs are put in bucket order (stable), with where each bucket's run
+    # starts, so a bucket's pairs are slices, not a scan of every pair per bucket (which grew
+    # with the square of the captions). What a pair needs of its place is its caption, as a
+    # row of its chunk: 2 bytes a pair (a chunk's rows fit), where a position kept to put
+    # each id back in caption order took 4, and the order is not needed, since the
+    # (caption, id) keys are sorted at the end (at 10 million captions, 220 MB less).
+    rows: list[npt.NDArray[Any]] = []  # uint16 or uint32
     starts: list[npt.NDArray[np.int64]] = []
-    for c in chunks:
+    for c, sizes in zip(chunks, chunk_sizes, strict=True):
         part = (c % buckets).astype(np.uint16)
         order = np.argsort(part, kind="stable")
         starts.append(np.searchsorted(part[order], np.arange(buckets + 1)))
-        in_order.append(order.astype(np.int32))
+        row = np.arange(len(sizes), dtype=np.uint16 if len(sizes) <= 1 << 16 else np.uint32)
+        rows.append(np.repeat(row, sizes)[order])
+        c[:] = c[order]
         del part, order
     counts: list[npt.NDArray[np.int64]] = []
     next_id = 0
     for b in range(buckets):
         checked()
-        where = [o[at[b] : at[b + 1]] for o, at in zip(in_order, starts, strict=True)]
+        where = [slice(at[b], at[b + 1]) for at in starts]
         values = np.concatenate(
             [np.zeros(0, np.int64), *(c[w] for c, w in zip(chunks, where, strict=True))]
         )
@@ -679,10 +743,11 @@ def _shared(
         # (140 MB at 2.5 million posts; the join's peak fell by about 50 MB).
         at = 0
         for c, w in zip(chunks, where, strict=True):
-            c[w] = ids[at : at + len(w)]
-            at += len(w)
+            n = w.stop - w.start
+            c[w] = ids[at : at + n]
+            at += n
         del ids, where
-    del in_order, starts
+    del starts
     # The per-chunk arrays are small enough for glibc to place in its heap, where freeing
     # keeps their pages: handing them back before `key` is allocated, and as the chunks go,
     # took this process from 1,040 MB to 657 MB once `key` was filled (2.5 million posts).
@@ -694,13 +759,13 @@ def _shared(
     key = np.empty(sum(int(np.count_nonzero(c != _ALONE)) for c in chunks), dtype=np.int64)
     at, row0 = 0, 0
     for n_chunk, sizes in enumerate(chunk_sizes):
-        d = chunks.pop(0)
+        d, local = chunks.pop(0), rows.pop(0)
         keep = d != _ALONE
-        row = np.repeat(np.arange(row0, row0 + len(sizes), dtype=np.int64), sizes)[keep]
+        row = local[keep].astype(np.int64) + row0
         n = len(row)
         key[at : at + n] = (row << 32) | d[keep]
         at, row0 = at + n, row0 + len(sizes)
-        del d, keep, row
+        del d, local, keep, row
         if n_chunk % 8 == 7:
             release_memory()
     key.sort()
@@ -733,9 +798,9 @@ def _cites_number(word: str) -> bool:
 def _candidate_groups(
     flat: npt.NDArray[np.uint32],
     offsets: npt.NDArray[np.int64],
-    sizes: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int32],
     counts: npt.NDArray[np.int64],
-    num_of: npt.NDArray[np.int64],
+    num_of: npt.NDArray[np.int32],
     threshold: float,
     checked: Callable[[], None] = lambda: None,
 ) -> Iterator[
@@ -757,37 +822,41 @@ def _candidate_groups(
     shingle inside both prefixes and inside the index prefix of the smaller of the two
     (AllPairs, Bayardo et al. 2007), so pairs of two members that are not indexed there are
     never needed: in the big group of a common shingle, that is most of them."""
-    held = np.diff(offsets)
-    alone = sizes - held  # shingles no one else holds: the first places of each caption
     # rarest first; ties by shingle id, so the order is total and the same on every run
     rank_of = np.empty(len(counts), dtype=np.uint32)
     rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts), dtype=np.uint32)
-    prefix = sizes - np.ceil(threshold * sizes - 1e-9).astype(np.int64) + 1
-    # overlap >= t / (1 + t) * (|x| + |y|) >= 2t / (1 + t) * |y| for the smaller y
-    index = sizes - np.ceil(2 * threshold / (1 + threshold) * sizes - 1e-9).astype(np.int64) + 1
+    del counts
     if len(num_of) and int(num_of.max()) >= 1 << 30:
         raise ValueError("more than 2**30 distinct sets of numbers cited")
+    # A caption chunk at a time, about ELEMENTS shingles each; each chunk's prefix bounds
+    # are made as it comes (four int64s a caption for all at once were 320 MB at 10 million
+    # captions, held while every entry was gathered: the join's peak).
+    runs = _runs(offsets[1:] // ELEMENTS)
     # the prefix entries a caption keeps: its shared shingles before its prefix ends
-    entries = int(np.clip(prefix - alone, 0, held).sum())
+    entries = 0
+    for lo, hi in runs:
+        held, alone, prefix, _ = _prefixes(offsets, sizes, lo, hi, threshold)
+        entries += int(np.clip(prefix - alone, 0, held).sum())
     shares = max(1, -(-entries // GROUP_PART))
     # per share: each entry's caption, its place in the caption's prefix, and
     # (numbers id, shingle rank, not indexed) as one int64, sorted on next
     owners: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(shares)]
     spots: list[list[npt.NDArray[np.int32]]] = [[] for _ in range(shares)]
     keys: list[list[npt.NDArray[np.int64]]] = [[] for _ in range(shares)]
-    # a caption chunk at a time, about ELEMENTS shingles each
-    for lo, hi in _runs(offsets[1:] // ELEMENTS):
+    for lo, hi in runs:
         checked()
         base = offsets[lo]
-        own = np.repeat(np.arange(hi - lo, dtype=np.int64), held[lo:hi])
+        held, alone, prefix, index = _prefixes(offsets, sizes, lo, hi, threshold)
+        own = np.repeat(np.arange(hi - lo, dtype=np.int64), held)
         key = np.sort((own << 32) | rank_of[flat[base : offsets[hi]]].astype(np.int64))
         own, rank = key >> 32, key & 0xFFFFFFFF
         del key
-        position = np.arange(len(own)) - (offsets[lo:hi] - base)[own] + alone[lo:hi][own]
-        keep = position < prefix[lo:hi][own]
-        own, position, rank = own[keep] + lo, position[keep], rank[keep]
+        position = np.arange(len(own)) - (offsets[lo:hi] - base)[own] + alone[own]
+        keep = position < prefix[own]
+        own, position, rank = own[keep], position[keep], rank[keep]
         later = (position >= index[own]).astype(np.int64)
-        group = (num_of[own] << 33) | (rank << 1) | later
+        own += lo
+        group = (num_of[own].astype(np.int64) << 33) | (rank << 1) | later
         # a share is the shingles of one rank modulo `shares`: each group in one share
         share = rank % shares
         order = np.argsort(share, kind="stable")  # caption order kept within a share
@@ -798,7 +867,8 @@ def _candidate_groups(
             spots[s].append(position[at].astype(np.int32))
             keys[s].append(group[at])
         del own, position, rank, later, group, share, order, keep
-    del rank_of
+    # the numbers' ids (the caller keeps none): 80 MB at 10 million captions
+    del rank_of, num_of
     for s in range(shares):
         checked()
         group_key = np.concatenate([np.zeros(0, np.int64), *keys[s]])
@@ -807,6 +877,25 @@ def _candidate_groups(
         keys[s], spots[s], owners[s] = [], [], []
         yield _groups_of(group_key, owner, place)
         del group_key, place, owner
+
+
+def _prefixes(
+    offsets: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int32],
+    lo: int,
+    hi: int,
+    threshold: float,
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
+    """For captions lo..hi: shared shingles held, shingles no one else holds (the first
+    places of each caption), and where the prefix and the index prefix end."""
+    size = sizes[lo:hi].astype(np.int64)
+    held = np.diff(offsets[lo : hi + 1])
+    prefix = size - np.ceil(threshold * size - 1e-9).astype(np.int64) + 1
+    # overlap >= t / (1 + t) * (|x| + |y|) >= 2t / (1 + t) * |y| for the smaller y
+    index = size - np.ceil(2 * threshold / (1 + threshold) * size - 1e-9).astype(np.int64) + 1
+    return held, size - held, prefix, index
 
 
 def _groups_of(

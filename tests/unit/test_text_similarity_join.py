@@ -97,6 +97,48 @@ def test_join_finds_every_similar_pair(seed: int, threshold: float) -> None:
     assert text_clusters(texts, threshold=threshold) == want
 
 
+def test_sha1_keys_held_as_bytes_name_the_same_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of sha1 hex keys are held as their 20 bytes: the clusters and the keys that
+    name them are those of the same captions under keys kept as text, chunks of both
+    shapes mixed (an upper-case digest, or any other key, stays text)."""
+    import hashlib
+
+    from cibgraph.detect import text_similarity as ts
+
+    monkeypatch.setattr(ts, "CHUNK", 50)
+    texts = _captions(9, 600)
+    want = _brute_force(texts, 0.5)
+    assert len(want) > 20
+    digest = {k: hashlib.sha1(k.encode()).hexdigest() for k, _ in texts}
+    # every third chunk keeps one key that is not lower-case hex, so it stays text
+    odd = {k for n, (k, _) in enumerate(texts) if n % 150 == 7}
+    renamed = {k: (digest[k].upper() if k in odd else digest[k]) for k, _ in texts}
+    got = text_clusters([(renamed[k], t) for k, t in texts])
+    back = {v: k for k, v in renamed.items()}
+    # the smallest digest names each cluster, so compare the clusters, then the names
+    clusters = {}
+    for k, root in want.items():
+        clusters.setdefault(root, {root}).add(k)
+    named = {}
+    for k, root in got.items():
+        named.setdefault(root, {root}).add(k)
+    assert sorted(sorted(back[k] for k in c) for c in named.values()) == sorted(
+        sorted(c) for c in clusters.values()
+    )
+    for root, members in named.items():
+        assert root == min(members)
+    kept = ts._Keys()
+    kept.add([digest[k] for k, _ in texts[:5]])
+    kept.add(["k1", renamed[next(iter(odd))]])
+    assert isinstance(kept.chunks[0].type, type(ts.pa.binary(20)))
+    assert kept.names([6, 0, 5, 4]) == [
+        renamed[next(iter(odd))],
+        digest[texts[0][0]],
+        "k1",
+        digest[texts[4][0]],
+    ]
+
+
 def test_a_chunk_of_one_caption_is_joined() -> None:
     """A chunk of one caption holds no separator between captions: alone, or the last of
     `CHUNK + 1` captions (it once raised KeyError)."""
