@@ -111,12 +111,14 @@ def near_duplicate_arrays(
         shift = np.uint64(band * BAND_BITS)
         values = (h >> shift) & np.uint64(_MASK)
         order = np.argsort(values, kind="stable")
-        sorted_values = values[order]
+        # a band has 2**16 values: where each one's run starts in `order`, and its length,
+        # are looked up, not searched (two binary searches per probe were 12 of 19 s on
+        # 510,504 hashes)
+        run = np.bincount(values.astype(np.int64), minlength=1 << BAND_BITS)
+        start = np.cumsum(run) - run
         for m in masks:
-            probe = values ^ m
-            lo = np.searchsorted(sorted_values, probe, side="left")
-            hi = np.searchsorted(sorted_values, probe, side="right")
-            counts = hi - lo
+            probe = (values ^ m).astype(np.int64)
+            lo, counts = start[probe], run[probe]
             if not counts.any():
                 continue
             src = np.repeat(np.arange(n, dtype=np.int64), counts)

@@ -100,14 +100,21 @@ def _batches(rows: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dic
 def write_near_duplicates(graph: Graph, max_distance: int) -> tuple[int, int, int, dict[str, str]]:
     """Write NEAR_DUPLICATE; return (images, near-duplicate pairs, edges written, and each
     image in a cluster of two or more -> the cluster's smallest key)."""
-    rows = list(
+    # One record of lists: as a record per image, 510,504 images took 9.9 s to read, as
+    # lists 1.0 s. The lists stay aligned because no element is null (collect drops nulls).
+    (got,) = list(
         graph.stream(
-            f"MATCH (i:{IMG}) WHERE i.phash_int IS NOT NULL OR i.phash IS NOT NULL "
-            "RETURN i.key AS key, i.phash_int AS h, i.phash AS hex ORDER BY key",
+            f"MATCH (i:{IMG}) WHERE i.key IS NOT NULL "
+            "AND (i.phash_int IS NOT NULL OR i.phash IS NOT NULL) "
+            "RETURN collect(i.key) AS keys, collect(coalesce(i.phash_int, 0)) AS ints, "
+            "collect(coalesce(i.phash, '')) AS hexes, collect(i.phash_int IS NULL) AS no_int",
         )
     )
-    keys = [r["key"] for r in rows]
-    hashes = [r["h"] if r["h"] is not None else int(r["hex"], 16) for r in rows]
+    # sorted by key, so each pair is (smaller key, larger key) and clusters are named alike
+    order = sorted(range(len(got["keys"])), key=got["keys"].__getitem__)
+    keys = [got["keys"][n] for n in order]
+    hashes = [int(got["hexes"][n], 16) if got["no_int"][n] else got["ints"][n] for n in order]
+    del got, order
     ii, jj, dist = near_duplicate_arrays(hashes, max_distance)
     roots = cluster_roots(len(keys), ii, jj)
     wanted_edges = edges_to_write(keys, hashes, ii, jj, dist, roots)
@@ -136,7 +143,7 @@ def write_near_duplicates(graph: Graph, max_distance: int) -> tuple[int, int, in
     for n, r in enumerate(roots.tolist()):
         if r != n:
             cluster.setdefault(keys[r], keys[r])
-    return len(rows), len(ii), len(wanted_edges), cluster
+    return len(keys), len(ii), len(wanted_edges), cluster
 
 
 def edges_to_write(
