@@ -43,12 +43,13 @@ import queue
 import re
 import subprocess
 import sys
+import tempfile
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -217,6 +218,7 @@ def text_clusters(
     roots = _roots(parent, np.arange(len(keys), dtype=np.int64))
     joined = np.flatnonzero(np.bincount(roots)[roots] >= 2).tolist()
     names = keys.names(joined)
+    keys.close()
     named = list(zip(names, roots[joined].tolist(), strict=True))
     smallest: dict[int, str] = {}
     for key, r in named:
@@ -441,30 +443,55 @@ class _Encoded:
 
 _HEX = re.compile(r"[0-9a-f]*")
 SHA1_HEX = 40
+DIGEST = SHA1_HEX // 2
+# Keys held in memory before the rest are written to a temporary file (`_Keys`).
+SPILL_AFTER = 1_000_000
 
 
 class _Keys:
     """The kept captions' keys, in order, held through the whole join only to name the
     clusters at the end. Keys ingest writes are sha1 hex digests (`normalise.text_key`):
     a chunk of those is kept as their 20 bytes each, not 40 characters and an offset
-    (at 10 million captions, 200 instead of 440 MB); a chunk with any other key as text."""
+    (at 10 million captions, 200 instead of 440 MB); a chunk with any other key as text.
+    Past `SPILL_AFTER` keys, digest chunks go to a temporary file instead (the join reads
+    back only the few it names), so they are not in memory at the join's peak; where the
+    file cannot be written, they stay in memory."""
 
-    def __init__(self) -> None:
-        self.chunks: list[pa.Array] = []
+    def __init__(self, spill_after: int | None = None) -> None:
+        # an Arrow array, or where the chunk's digests start in the spill file
+        self.chunks: list[pa.Array | int] = []
         self.starts = [0]
+        self.spill_after = SPILL_AFTER if spill_after is None else spill_after
+        self._file: IO[bytes] | None = None
 
     def __len__(self) -> int:
         return self.starts[-1]
 
     def add(self, keys: list[str]) -> None:
         joined = "".join(keys)
+        chunk: pa.Array | int
         if len(joined) == SHA1_HEX * len(keys) and _HEX.fullmatch(joined):
-            raw = pa.py_buffer(bytes.fromhex(joined))
-            chunk = pa.Array.from_buffers(pa.binary(SHA1_HEX // 2), len(keys), [None, raw])
+            raw = bytes.fromhex(joined)
+            spilled = self._spill(raw) if len(self) >= self.spill_after else None
+            if spilled is not None:
+                chunk = spilled
+            else:
+                buffers = [None, pa.py_buffer(raw)]
+                chunk = pa.Array.from_buffers(pa.binary(DIGEST), len(keys), buffers)
         else:
             chunk = pa.array(keys, pa.string())
         self.chunks.append(chunk)
         self.starts.append(self.starts[-1] + len(keys))
+
+    def _spill(self, raw: bytes) -> int | None:
+        try:
+            if self._file is None:
+                self._file = tempfile.TemporaryFile(prefix="cibgraph-keys-")
+            at = self._file.seek(0, os.SEEK_END)
+            self._file.write(raw)
+            return at
+        except OSError:  # a full or read-only temporary directory: keep them here
+            return None
 
     def names(self, at: list[int]) -> list[str]:
         """The keys at positions `at` (as given)."""
@@ -475,10 +502,26 @@ class _Keys:
         for lo, hi in _runs(chunk_of[order]):
             mine = order[lo:hi]
             c = int(chunk_of[mine[0]])
-            got = self.chunks[c].take(pa.array(where[mine] - self.starts[c])).to_pylist()
+            chunk, offsets = self.chunks[c], (where[mine] - self.starts[c]).tolist()
+            if isinstance(chunk, int):
+                assert self._file is not None
+                got: list[str] = []
+                for n in offsets:
+                    self._file.seek(chunk + n * DIGEST)
+                    got.append(self._file.read(DIGEST).hex())
+            else:
+                got = [
+                    key.hex() if isinstance(key, bytes) else key
+                    for key in chunk.take(pa.array(offsets, pa.int64())).to_pylist()
+                ]
             for n, key in zip(mine.tolist(), got, strict=True):
-                out[n] = key.hex() if isinstance(key, bytes) else key
+                out[n] = key
         return out
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
 
 class _EncoderProcess:

@@ -97,15 +97,20 @@ def test_join_finds_every_similar_pair(seed: int, threshold: float) -> None:
     assert text_clusters(texts, threshold=threshold) == want
 
 
-def test_sha1_keys_held_as_bytes_name_the_same_clusters(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of sha1 hex keys are held as their 20 bytes: the clusters and the keys that
-    name them are those of the same captions under keys kept as text, chunks of both
-    shapes mixed (an upper-case digest, or any other key, stays text)."""
+@pytest.mark.parametrize("spill_after", [0, 120, 10**9])
+def test_sha1_keys_held_as_bytes_name_the_same_clusters(
+    spill_after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of sha1 hex keys are held as their 20 bytes, in memory or (past `SPILL_AFTER`
+    keys) in a temporary file: the clusters and the keys that name them are those of the
+    same captions under keys kept as text, chunks of both shapes mixed (an upper-case
+    digest, or any other key, stays text)."""
     import hashlib
 
     from cibgraph.detect import text_similarity as ts
 
     monkeypatch.setattr(ts, "CHUNK", 50)
+    monkeypatch.setattr(ts, "SPILL_AFTER", spill_after)
     texts = _captions(9, 600)
     want = _brute_force(texts, 0.5)
     assert len(want) > 20
@@ -130,13 +135,13 @@ def test_sha1_keys_held_as_bytes_name_the_same_clusters(monkeypatch: pytest.Monk
     kept = ts._Keys()
     kept.add([digest[k] for k, _ in texts[:5]])
     kept.add(["k1", renamed[next(iter(odd))]])
-    assert isinstance(kept.chunks[0].type, type(ts.pa.binary(20)))
-    assert kept.names([6, 0, 5, 4]) == [
-        renamed[next(iter(odd))],
-        digest[texts[0][0]],
-        "k1",
-        digest[texts[4][0]],
-    ]
+    kept.add([digest[k] for k, _ in texts[5:8]])
+    want_names = [renamed[next(iter(odd))], digest[texts[0][0]], "k1", digest[texts[4][0]]]
+    assert kept.names([6, 0, 5, 4, 8]) == [*want_names, digest[texts[6][0]]]
+    # in memory below `spill_after` keys held, in the file from there on
+    assert isinstance(kept.chunks[0], int) == (spill_after == 0)
+    assert isinstance(kept.chunks[2], int) == (spill_after <= 7)
+    kept.close()
 
 
 def test_a_chunk_of_one_caption_is_joined() -> None:
