@@ -142,8 +142,9 @@ def text_clusters(
     Only keys that join another key appear in the result. Two captions join when
     their shingle sets reach `threshold` Jaccard and they cite the same numbers;
     a cluster is a chain of such pairs. Exact, and independent of input order.
-    Per caption only its key (in an Arrow array), two ints and its word pairs (4 bytes
-    each) are kept; captions are read and cut into word pairs a chunk at a time.
+    Per caption only its key (a sha1 digest's 20 bytes, past a million in a temporary file:
+    `_Keys`), two 4-byte ints and its word pairs (8 bytes each while they are counted, 4
+    after) are kept; captions are read and cut into word pairs a chunk at a time.
     `check` (a memory budget's) is called between chunks of every phase: the join's peak
     comes after the last caption is read, when its shared word pairs are counted and
     grouped, so that is where a run past its budget must stop.
@@ -435,7 +436,9 @@ class _Encoded:
         kept_at, pairs, sizes, num_of = encoded
         self.keys.add([keys[i] for i in kept_at.tolist()])
         self.shingles.append(pairs)
-        if len(num_of) and int(num_of.max()) >= 1 << 30:  # before it is cut to 4 bytes
+        # checked here, before the ids are cut to 4 bytes: `_candidate_groups` packs them
+        # above a shingle's rank and a flag, in 30 bits
+        if len(num_of) and int(num_of.max()) >= 1 << 30:
             raise ValueError("more than 2**30 distinct sets of numbers cited")
         self.sizes.append(sizes.astype(np.int32))
         self.num_of.append(num_of.astype(np.int32))
@@ -869,8 +872,6 @@ def _candidate_groups(
     rank_of = np.empty(len(counts), dtype=np.uint32)
     rank_of[np.argsort(counts, kind="stable")] = np.arange(len(counts), dtype=np.uint32)
     del counts
-    if len(num_of) and int(num_of.max()) >= 1 << 30:
-        raise ValueError("more than 2**30 distinct sets of numbers cited")
     # A caption chunk at a time, about ELEMENTS shingles each; each chunk's prefix bounds
     # are made as it comes (four int64s a caption for all at once were 320 MB at 10 million
     # captions, held while every entry was gathered: the join's peak).
